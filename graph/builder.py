@@ -1,0 +1,63 @@
+"""Wire the graphs: the per-article loop as a subgraph, and the batch graph that plans and fans out to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Send
+
+from copyloop.graph.context import Context
+from copyloop.graph.state import ArticleInput, ArticleOutput, ArticleState, BatchState
+from copyloop.nodes.critic import critic, route_after_critic
+from copyloop.nodes.finish import article_failed, finish
+from copyloop.nodes.planner import plan
+from copyloop.nodes.reviser import revise
+from copyloop.nodes.writer import write
+
+
+def build_article_graph() -> StateGraph:
+    """Return the uncompiled per-article graph: write → critic → (finish | revise → critic …)."""
+    builder = StateGraph(ArticleState, context_schema=Context, input_schema=ArticleInput, output_schema=ArticleOutput)
+    builder.add_node("write", write)
+    builder.add_node("critic", critic)
+    builder.add_node("revise", revise)
+    builder.add_node("finish", finish)
+    builder.add_edge(START, "write")
+    builder.add_edge("write", "critic")
+    builder.add_conditional_edges("critic", route_after_critic)
+    builder.add_edge("revise", "critic")
+    builder.add_edge("finish", END)
+    return builder
+
+
+def fan_out(state: BatchState) -> list[Send]:
+    """Send every assignment to its own article subgraph, each with its brief."""
+    briefs = state["briefs"]
+    return [
+        Send("article", ArticleInput(assignment=row, brief=briefs[row["brief_index"]]))
+        for row in state["assignments"]
+    ]
+
+
+def build_graph(article_checkpointer: Any = False) -> StateGraph:
+    """Return the uncompiled batch graph: plan → one `article` subgraph per assignment, in parallel.
+
+    The article loop lives inside the subgraph so articles never wait for each other between rounds.
+    `article_checkpointer=False` (default) restarts an interrupted article from its first step on resume and keeps
+    checkpoints small; `None` lets it inherit the parent's checkpointer and resume mid-loop.
+    """
+    article = build_article_graph().compile(checkpointer=article_checkpointer, name="article")
+    builder = StateGraph(BatchState, context_schema=Context)
+    builder.add_node("plan", plan)
+    builder.add_node("article", article, error_handler=article_failed)
+    builder.add_edge(START, "plan")
+    builder.add_conditional_edges("plan", fan_out, ["article"])
+    builder.add_edge("article", END)
+    return builder
+
+
+builder = build_graph()
+graph: CompiledStateGraph = builder.compile(name="copyloop")
+"""The batch graph, compiled without a checkpointer (for `ainvoke`, notebooks and `langgraph dev`)."""

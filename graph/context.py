@@ -1,0 +1,64 @@
+"""Run-time context: the model settings and shared machinery every node needs, passed with `context_schema`.
+
+Nothing here is checkpointed (LangGraph does not store context), so pass it again on resume.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from copyloop import config
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from copyloop.ledger import Ledger
+
+
+@dataclass(kw_only=True)
+class Context:
+    """Settings for one batch; every field resolves explicit value > environment > default."""
+
+    model: str = field(default_factory=lambda: config.resolve(None, "DEEPSEEK_MODEL", config.DEFAULT_MODEL))
+    """Model name sent to the API (`DEEPSEEK_MODEL`)."""
+
+    base_url: str = field(
+        default_factory=lambda: config.resolve(None, "DEEPSEEK_BASE_URL", config.DEFAULT_BASE_URL)
+    )
+    """OpenAI-compatible endpoint (`DEEPSEEK_BASE_URL`)."""
+
+    api_key: str | None = field(default_factory=config.api_key_from_env, repr=False)
+    """API key (`DEEPSEEK_API_KEY`); never printed, logged or stored."""
+
+    request_timeout: float = field(
+        default_factory=lambda: config.resolve(
+            None, "COPYLOOP_REQUEST_TIMEOUT", config.DEFAULT_REQUEST_TIMEOUT
+        )
+    )
+    """Overall deadline in seconds for one model request, retried when it passes."""
+
+    max_concurrency: int = field(
+        default_factory=lambda: config.resolve(
+            None, "COPYLOOP_MAX_CONCURRENCY", config.DEFAULT_MAX_CONCURRENCY
+        )
+    )
+    """Model requests in flight across the whole batch."""
+
+    max_attempts: int = config.DEFAULT_MAX_ATTEMPTS
+    """Attempts per model request for transient faults (429, 5xx, timeouts, dropped connections)."""
+
+    max_malformed: int = 2
+    """Extra attempts for a blank or malformed structured reply, counted apart from `max_attempts`."""
+
+    retry_base_delay: float = 1.0
+    """First backoff in seconds; doubles each attempt, with jitter; a server's Retry-After wins."""
+
+    chat_model: BaseChatModel | None = field(default=None, repr=False)
+    """A ready chat model to use instead of building ChatOpenAI (tests, other providers)."""
+
+    ledger: Ledger | None = field(default=None, repr=False)
+    """Where every successful model response's usage is recorded, if anywhere."""
+
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Free-form settings for experiments (e.g. prompt variants); nodes ignore keys they do not know."""

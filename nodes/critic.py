@@ -1,0 +1,96 @@
+"""Critic node: code gates first, then the LLM rubric; the pass decision is made here, in code."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, ConfigDict, Field
+
+from copyloop.brief import SCORE_DIMENSIONS
+from copyloop.gates import check_draft
+from copyloop.graph.context import Context
+from copyloop.graph.state import ArticleState, Review
+from copyloop.llm import call_model
+from copyloop.nodes.common import assignment_block, messages_for, render_draft
+from copyloop.progress import emit
+from copyloop.prompts import load
+
+
+class Score(BaseModel):
+    """One rubric dimension: a 1–10 score and one concrete reason."""
+
+    score: int = Field(ge=1, le=10, description="1–10，按 <rubric> 的锚点")
+    reason: str = Field(description="一句具体理由")
+
+
+class CriticReview(BaseModel):
+    """提交审阅结果：五项评分（各附一句理由）和 1–3 条修改建议。"""
+
+    model_config = ConfigDict(title="submit_review")
+
+    scene: Score
+    emotion: Score
+    selling_point: Score
+    persona: Score
+    platform: Score
+    suggestions: list[str] = Field(default_factory=list, max_length=3, description="1–3 条可直接照做的修改建议")
+
+
+def failing_dimensions(scores: dict[str, int], brief: dict[str, Any]) -> list[str]:
+    """Return the dimensions whose score is below the brief's threshold for it."""
+    return [d for d in SCORE_DIMENSIONS if scores.get(d, 0) < threshold(brief, d)]
+
+
+def threshold(brief: dict[str, Any], dimension: str) -> int:
+    """Return the minimum score for a dimension: the brief's `min_score`, overall or per dimension."""
+    min_score = brief["min_score"]
+    if isinstance(min_score, int):
+        return min_score
+    return int(min_score.get(dimension, min_score.get("default", 8)))
+
+
+async def critic(state: ArticleState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Judge the latest draft: gates in code; if they pass, ask the model for rubric scores."""
+    assignment, brief = state["assignment"], state["brief"]
+    draft = state["drafts"][-1]
+    problems = check_draft(draft, brief, assignment["platform"])
+    if problems:
+        # A draft that fails a gate is revised anyway; spend no critic call on it.
+        review = Review(draft=draft["number"], problems=problems, scores={}, reasons={}, suggestions=[], passed=False)
+        emit({"event": "review", "article": assignment["id"], "draft": draft["number"], "passed": False})
+        return {"reviews": [review]}
+
+    prompt = load("critic").format(assignment=assignment_block(assignment, brief), draft=render_draft(draft))
+    result = await call_model(
+        runtime.context,
+        role="critic",
+        messages=messages_for(brief, prompt),
+        schema=CriticReview,
+        max_tokens=1200,
+        article_id=assignment["id"],
+    )
+    verdict: CriticReview = result.value
+    scores = {d: getattr(verdict, d).score for d in SCORE_DIMENSIONS}
+    reasons = {d: getattr(verdict, d).reason for d in SCORE_DIMENSIONS}
+    passed = not failing_dimensions(scores, brief)
+    review = Review(
+        draft=draft["number"],
+        problems=[],
+        scores=scores,
+        reasons=reasons,
+        suggestions=[s for s in verdict.suggestions if s.strip()],
+        passed=passed,
+    )
+    emit({"event": "review", "article": assignment["id"], "draft": draft["number"], "passed": passed})
+    return {"reviews": [review], "usage": result.usage, "calls": {"critic": result.responses}}
+
+
+def route_after_critic(state: ArticleState) -> Literal["revise", "finish"]:
+    """Finish when the latest draft passed or the revision budget is spent; otherwise revise."""
+    if state["reviews"][-1]["passed"]:
+        return "finish"
+    revisions_done = len(state["drafts"]) - 1
+    if revisions_done >= state["brief"]["max_revisions"]:
+        return "finish"
+    return "revise"

@@ -1,0 +1,163 @@
+"""Planner node: turn briefs into the assignment table, with evenly spread coverage decided in code."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+from typing import Any
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field, create_model
+
+from copyloop.errors import ModelCallError
+from copyloop.graph.context import Context
+from copyloop.graph.state import Assignment, BatchState
+from copyloop.llm import call_model
+from copyloop.nodes.common import messages_for
+from copyloop.platforms import spec_for
+from copyloop.prompts import load
+from copyloop.usage import Usage, add_usage, empty_usage
+
+PLAN_CHUNK = 40
+"""Rows per planner request: one short call first (it warms the prefix cache), the rest in parallel."""
+
+
+def spread(personas: int, points: int, platforms: int, count: int) -> list[tuple[int, int, int]]:
+    """Choose `count` (persona, selling point, platform) index triples, each dimension spread evenly.
+
+    Every pick takes values that currently have the fewest uses in each dimension, so counts differ by at most
+    one at every prefix; among those it takes the least-used combination, so combinations repeat only when
+    `count` exceeds their number.
+    """
+    dims = (personas, points, platforms)
+    used: list[Counter[int]] = [Counter({i: 0 for i in range(n)}) for n in dims]
+    combos: Counter[tuple[int, int, int]] = Counter()
+    rows: list[tuple[int, int, int]] = []
+    for _ in range(count):
+        least = []
+        for counter in used:
+            low = min(counter.values())
+            least.append([i for i, c in counter.items() if c == low])
+        pick = min(itertools.product(*least), key=lambda combo: (combos[combo], combo))
+        rows.append(pick)
+        combos[pick] += 1
+        for counter, value in zip(used, pick, strict=True):
+            counter[value] += 1
+    return rows
+
+
+def coverage_problems(rows: list[Assignment]) -> list[str]:
+    """Return why a plan's coverage is uneven (a dimension's counts differ by more than one), per brief."""
+    problems = []
+    for brief_index in sorted({r["brief_index"] for r in rows}):
+        mine = [r for r in rows if r["brief_index"] == brief_index]
+        for field in ("persona", "selling_point", "platform"):
+            counts = Counter(r[field] for r in mine)  # type: ignore[literal-required]
+            if max(counts.values()) - min(counts.values()) > 1:
+                problems.append(f"brief {brief_index + 1}: {field} counts uneven: {dict(counts)}")
+    return problems
+
+
+def fallback_angle(persona: str, selling_point: str, occurrence: int) -> str:
+    """Return a deterministic angle for a row when the model's angles cannot be used."""
+    scenes = ["工作日早高峰的通勤路上", "周末全家出游的早晨", "雨夜接人回家的路上", "节假日回老家的长途里", "小区里找车位的傍晚"]
+    return f"{persona}在{scenes[occurrence % len(scenes)]}，感受到{selling_point}带来的不同"
+
+
+def table_for(briefs: list[dict[str, Any]]) -> list[Assignment]:
+    """Build the assignment table with fallback angles; ids are 1-based and continue across briefs."""
+    rows: list[Assignment] = []
+    seen: Counter[tuple[str, str]] = Counter()
+    for brief_index, brief in enumerate(briefs):
+        personas, points, platforms = brief["personas"], brief["selling_points"], brief["platforms"]
+        count = brief["count"] or len(personas) * len(points) * len(platforms)
+        for p, s, f in spread(len(personas), len(points), len(platforms), count):
+            persona, point = personas[p], points[s]
+            key = (persona["name"], point["name"])
+            rows.append(
+                Assignment(
+                    id=len(rows) + 1,
+                    brief_index=brief_index,
+                    product=brief["product"]["name"],
+                    persona=persona["name"],
+                    persona_description=persona["description"],
+                    selling_point=point["name"],
+                    selling_point_description=point["description"],
+                    platform=platforms[f],
+                    angle=fallback_angle(persona["name"], point["name"], seen[key]),
+                )
+            )
+            seen[key] += 1
+    return rows
+
+
+def _angles_schema(count: int) -> type[BaseModel]:
+    return create_model(
+        "submit_angles",
+        __doc__="提交每一行文章的场景角度，按清单顺序。",
+        angles=(list[str], Field(min_length=count, max_length=count, description="每行一个具体场景角度")),
+    )
+
+
+def _rows_text(rows: list[Assignment]) -> str:
+    return "\n".join(
+        f"{i}. 人群：{r['persona']}；卖点：{r['selling_point']}；平台：{spec_for(r['platform']).label}"
+        for i, r in enumerate(rows, 1)
+    )
+
+
+def usable_angles(angles: list[str], count: int) -> list[str] | None:
+    """Return the model's angles cleaned, or None when they are the wrong number, blank or repeated."""
+    cleaned = [" ".join(a.split()) for a in angles]
+    if len(cleaned) != count or any(len(a) < 4 for a in cleaned) or len(set(cleaned)) != count:
+        return None
+    return cleaned
+
+
+async def _propose(ctx: Context, brief: dict[str, Any], rows: list[Assignment]) -> tuple[list[str] | None, Usage]:
+    prompt = load("planner").format(count=len(rows), rows=_rows_text(rows))
+    try:
+        result = await call_model(
+            ctx,
+            role="planner",
+            messages=messages_for(brief, prompt),
+            schema=_angles_schema(len(rows)),
+            max_tokens=200 + 80 * len(rows),
+        )
+    except ModelCallError as error:
+        return None, error.usage
+    return usable_angles(result.value.angles, len(rows)), result.usage
+
+
+async def plan(state: BatchState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Make the assignment table: coverage in code, one angle per row proposed by the model."""
+    briefs = state["briefs"]
+    rows = table_for(briefs)
+    problems = coverage_problems(rows)
+    if problems:  # spread() guarantees balance; this guards the guarantee
+        raise AssertionError("; ".join(problems))
+    chunks = [
+        [r for r in rows if r["brief_index"] == b][i : i + PLAN_CHUNK]
+        for b in range(len(briefs))
+        for i in range(0, sum(1 for r in rows if r["brief_index"] == b), PLAN_CHUNK)
+    ]
+    usage = empty_usage()
+    warnings: list[str] = []
+    results: list[tuple[list[str] | None, Usage]] = []
+    # The first request alone, so DeepSeek has cached the shared prefix before the rest arrive.
+    results.append(await _propose(runtime.context, briefs[chunks[0][0]["brief_index"]], chunks[0]))
+    results += await asyncio.gather(
+        *(_propose(runtime.context, briefs[c[0]["brief_index"]], c) for c in chunks[1:])
+    )
+    for chunk, (angles, used) in zip(chunks, results, strict=False):
+        usage = add_usage(usage, used)
+        if angles is None:
+            warnings.append(
+                f"planner: no usable angles for articles {chunk[0]['id']}–{chunk[-1]['id']}; "
+                "used the built-in fallback angles"
+            )
+            continue
+        for row, angle in zip(chunk, angles, strict=True):
+            row["angle"] = angle
+    return {"assignments": rows, "warnings": warnings, "usage": usage}

@@ -1,0 +1,69 @@
+from typing import Any
+
+from copyloop.brief import parse_brief
+from copyloop.graph.builder import builder, graph
+from copyloop.graph.context import Context
+from tests.fakes import PromptFakeChatModel, copy_responder
+
+BRIEF = {
+    "product": {"name": "远岚 V7", "materials": "轴距 2950 mm，6 个安全气囊，后备箱 520 L。"},
+    "personas": [{"name": "宝妈", "description": "两个孩子的妈妈"}, "孝子"],
+    "selling_points": ["空间", "安全"],
+}
+
+
+async def run(brief: dict[str, Any], **responder: Any) -> dict[str, Any]:
+    model = PromptFakeChatModel(responder=copy_responder(**responder))
+    ctx = Context(chat_model=model, api_key="sk-test", max_concurrency=4)
+    return await graph.ainvoke({"briefs": [parse_brief(brief).model_dump()]}, context=ctx)
+
+
+async def test_batch_plans_every_combination_and_finishes_every_article() -> None:
+    state = await run(BRIEF)
+    assert [a["id"] for a in state["assignments"]] == [1, 2, 3, 4]
+    combos = {(a["persona"], a["selling_point"]) for a in state["assignments"]}
+    assert combos == {("宝妈", "空间"), ("宝妈", "安全"), ("孝子", "空间"), ("孝子", "安全")}
+    assert sorted(a["id"] for a in state["articles"]) == [1, 2, 3, 4]
+    assert all(a["status"] == "passed" for a in state["articles"])
+
+
+async def test_long_first_draft_is_revised_into_the_window() -> None:
+    state = await run(BRIEF, long_personas=("孝子",))
+    by_persona = {a["persona"]: a for a in state["articles"]}
+    son = [a for a in state["articles"] if a["persona"] == "孝子"]
+    assert all(a["drafts"] == 2 and not a["first_pass"] for a in son)
+    assert by_persona["宝妈"]["drafts"] == 1 and by_persona["宝妈"]["first_pass"]
+    assert all(250 <= a["chars"] <= 350 for a in state["articles"])
+    # the failed first draft never reached the LLM critic: code gates come first
+    assert all(a["calls"] == {"write": 1, "revise": 1, "critic": 1} for a in son)
+
+
+async def test_low_score_gets_revised_with_reasons() -> None:
+    model = PromptFakeChatModel(responder=copy_responder(long_personas=(), low_scores=("宝妈",)))
+    ctx = Context(chat_model=model, api_key="sk-test")
+    state = await graph.ainvoke({"briefs": [parse_brief(BRIEF).model_dump()]}, context=ctx)
+    mom = [a for a in state["articles"] if a["persona"] == "宝妈"]
+    assert all(a["drafts"] == 2 and a["status"] == "passed" for a in mom)
+    revise_prompts = [p for p in model.prompts if "<previous_draft>" in p]
+    assert revise_prompts and all("场景笼统" in p and "需要 ≥8" in p for p in revise_prompts)
+
+
+async def test_exhausted_revisions_end_failed_with_best_draft() -> None:
+    brief = {**BRIEF, "max_revisions": 0}
+    state = await run(brief, long_personas=("孝子",))
+    son = [a for a in state["articles"] if a["persona"] == "孝子"]
+    assert all(a["status"] == "failed" and a["drafts"] == 1 for a in son)
+    assert all(a["problems"] and a["problems"][0].startswith("length:") for a in son)
+
+
+async def test_uncompiled_builder_compiles_with_a_checkpointer() -> None:
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    compiled = builder.compile(checkpointer=InMemorySaver())
+    model = PromptFakeChatModel(responder=copy_responder())
+    state = await compiled.ainvoke(
+        {"briefs": [parse_brief(BRIEF).model_dump()]},
+        {"configurable": {"thread_id": "t1"}},
+        context=Context(chat_model=model, api_key="k"),
+    )
+    assert len(state["articles"]) == 4
