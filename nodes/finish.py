@@ -56,7 +56,7 @@ def finish(state: ArticleState) -> dict[str, Any]:
         error=None,
         history=[{"draft": d, "review": r} for d, r in pairs],
     )
-    emit({"event": "finished", "article": assignment["id"], "status": result["status"], "drafts": result["drafts"]})
+    emit({"event": "finished", "article": assignment["id"], "result": result})
     return {"articles": [result]}
 
 
@@ -92,5 +92,5 @@ def article_failed(state: ArticleInput, error: NodeError) -> dict[str, Any]:
         error=message[:500],
         history=[],
     )
-    emit({"event": "finished", "article": assignment["id"], "status": "error", "drafts": 0})
+    emit({"event": "finished", "article": assignment["id"], "result": result})
     return {"articles": [result]}

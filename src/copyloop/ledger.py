@@ -57,6 +57,14 @@ class Ledger:
                 total = add_usage(total, entry.usage)
         return total
 
+    def by_article(self) -> dict[int, Usage]:
+        """Return the summed usage per article id."""
+        totals: dict[int, Usage] = {}
+        for entry in self.entries:
+            if entry.article_id is not None:
+                totals[entry.article_id] = add_usage(totals.get(entry.article_id), entry.usage)
+        return totals
+
     def calls(self) -> int:
         """Return the number of successful responses recorded."""
         return len(self.entries)

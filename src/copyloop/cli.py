@@ -1,0 +1,140 @@
+"""The `copyloop` command line: run, resume and the offline simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from copyloop import config
+from copyloop.brief import BriefError, load_briefs
+from copyloop.platforms import spec_for
+from copyloop.runner import EXIT_INPUT, RUN_FILE, RunOutcome, RunSettings, execute, settings_for
+
+
+def fail_input(message: str) -> None:
+    """Print one line for bad input and exit 2, before anything is sent to a model."""
+    click.echo(f"copyloop: {message}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+class LineProgress:
+    """Print one line per finished article (to stderr, so stdout stays for results)."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.total, self.done, self.quiet = total, 0, quiet
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        """Handle one progress event from the graph."""
+        if event.get("event") != "finished" or self.quiet:
+            return
+        self.done += 1
+        a = event["result"]
+        detail = a["error"] if a["status"] == "error" else f"{a['drafts']} drafts, {a['chars']} 字"
+        label = spec_for(a["platform"]).label
+        click.echo(
+            f"[{self.done}/{self.total}] #{a['id']} {a['persona']}·{a['selling_point']}·{label} "
+            f"{a['status']} ({detail})",
+            err=True,
+        )
+
+
+def _finish(outcome: RunOutcome, out: Path) -> None:
+    report = outcome.report
+    if outcome.message:
+        click.echo(f"copyloop: {outcome.message}", err=True)
+    click.echo(
+        f"{report['articles']} articles: {report['passed']} passed, {report['failed']} failed, "
+        f"{report['errors']} errors; first-pass {report['first_pass_rate']:.0%}; "
+        f"{report['llm_calls']} model calls, {report['usage']['prompt_tokens']}+"
+        f"{report['usage']['completion_tokens']} tokens; {report['wall_seconds']} s"
+    )
+    click.echo(f"outputs: {out / 'articles.jsonl'}, {out / 'articles.md'}, {out / 'report.json'}")
+    sys.exit(outcome.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="copyloop")
+def main() -> None:
+    """Write batches of marketing copy with an LLM: plan, write in parallel, critique, revise."""
+
+
+@main.command()
+@click.argument("briefs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Folder for outputs.")
+@click.option("--max-concurrency", type=click.IntRange(1, 2500), default=None,
+              help=f"Model requests in flight across the batch (default {config.DEFAULT_MAX_CONCURRENCY}).")
+@click.option("--request-timeout", type=click.FloatRange(min=1), default=None,
+              help=f"Deadline per model request in seconds (default {config.DEFAULT_REQUEST_TIMEOUT:.0f}).")
+@click.option("--offline", is_flag=True, help="Use the built-in DeepSeek simulator instead of the API.")
+@click.option("--seed", type=int, default=None, help="Simulator seed (offline runs are deterministic).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+def run(
+    briefs: tuple[Path, ...],
+    out: Path,
+    max_concurrency: int | None,
+    request_timeout: float | None,
+    offline: bool,
+    seed: int | None,
+    quiet: bool,
+) -> None:
+    """Write the articles the BRIEF files order, into --out."""
+    try:
+        loaded = load_briefs(list(briefs))
+    except BriefError as error:
+        fail_input(str(error))
+    if out.exists() and not out.is_dir():
+        fail_input(f"--out {out} is an existing file, not a folder")
+    if (out / RUN_FILE).exists():
+        fail_input(f"--out {out} already holds a run; continue it with `copyloop resume {out}` or choose another folder")
+    if not offline and not config.api_key_from_env():
+        fail_input("DEEPSEEK_API_KEY is not set: export it or put it in .env (see .env.example), or use --offline")
+    try:
+        settings = settings_for(
+            loaded, offline=offline, seed=seed, max_concurrency=max_concurrency, request_timeout=request_timeout
+        )
+    except ValueError as error:
+        fail_input(str(error))
+    total = sum(b.article_count for b in loaded)
+    outcome = asyncio.run(execute(settings, out, on_event=LineProgress(total, quiet)))
+    _finish(outcome, out)
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+def resume(out: Path, quiet: bool) -> None:
+    """Continue an interrupted run in folder OUT from its checkpoint; finished articles are not redone."""
+    if not (out / RUN_FILE).is_file():
+        fail_input(f"{out} holds no run to resume (no {RUN_FILE})")
+    try:
+        settings = RunSettings.load(out)
+    except (BriefError, ValueError, TypeError, KeyError) as error:
+        fail_input(f"{out / RUN_FILE}: cannot read: {error}")
+    if not settings.offline and not config.api_key_from_env():
+        fail_input("DEEPSEEK_API_KEY is not set: export it or put it in .env (see .env.example)")
+    total = sum(
+        b["count"] or len(b["personas"]) * len(b["selling_points"]) * len(b["platforms"]) for b in settings.briefs
+    )
+    outcome = asyncio.run(execute(settings, out, resume=True, on_event=LineProgress(total, quiet)))
+    _finish(outcome, out)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--latency", type=float, default=0.0, show_default=True, help="Seconds per request.")
+@click.option("--config", "config_json", default=None, help="JSON object of simulator knobs.")
+def sim(host: str, port: int, seed: int, latency: float, config_json: str | None) -> None:
+    """Serve the offline DeepSeek simulator (OpenAI-compatible) for notebooks and `langgraph dev`."""
+    from copyloop.sim import SimConfig, serve_forever
+
+    knobs: dict[str, Any] = json.loads(config_json) if config_json else {}
+    sim_config = SimConfig(**{"seed": seed, "latency": latency, **knobs})
+    click.echo(f"copyloop simulator on http://{host}:{port} (DEEPSEEK_BASE_URL=http://{host}:{port})", err=True)
+    serve_forever(sim_config, host, port)

@@ -1,0 +1,200 @@
+"""Run a batch end to end: settings saved for resume, the graph streamed with a checkpointer, outputs written."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from copyloop import config
+from copyloop.brief import Brief, parse_brief
+from copyloop.errors import FatalAPIError
+from copyloop.graph.builder import build_graph
+from copyloop.graph.context import Context
+from copyloop.graph.state import ArticleResult
+from copyloop.ledger import Ledger
+from copyloop.outputs import build_report, write_atomic, write_outputs
+
+RUN_FILE = "run.json"
+PROGRESS_FILE = "progress.jsonl"
+LEDGER_FILE = "ledger.jsonl"
+CHECKPOINT_FILE = "checkpoints.sqlite"
+
+EXIT_OK, EXIT_INPUT, EXIT_ARTICLE_ERRORS, EXIT_FATAL = 0, 2, 3, 4
+
+
+@dataclass
+class RunSettings:
+    """Everything needed to run (and later resume) a batch, except the API key, which is never stored."""
+
+    briefs: list[dict[str, Any]]
+    offline: bool = False
+    seed: int | None = None
+    max_concurrency: int = config.DEFAULT_MAX_CONCURRENCY
+    request_timeout: float = config.DEFAULT_REQUEST_TIMEOUT
+    model: str = config.DEFAULT_MODEL
+    base_url: str = config.DEFAULT_BASE_URL
+    thread_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    sim: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, out: Path) -> None:
+        """Write the settings to `out/run.json`."""
+        write_atomic(out / RUN_FILE, json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, out: Path) -> RunSettings:
+        """Read the settings a run saved in `out/run.json`."""
+        data = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))
+        data["briefs"] = [parse_brief(b, f"{out / RUN_FILE}: briefs[{i}]").model_dump() for i, b in
+                          enumerate(data["briefs"])]
+        return cls(**data)
+
+
+@dataclass
+class RunOutcome:
+    """What a run ended with: the exit code, the report, and a message for the user."""
+
+    exit_code: int
+    report: dict[str, Any]
+    message: str = ""
+
+
+ProgressHook = Callable[[dict[str, Any]], None]
+
+
+def settings_for(briefs: list[Brief], **options: Any) -> RunSettings:
+    """Build run settings from validated briefs and CLI options (None means: environment, then default)."""
+    return RunSettings(
+        briefs=[b.model_dump() for b in briefs],
+        offline=bool(options.get("offline")),
+        seed=options.get("seed"),
+        max_concurrency=config.resolve(
+            options.get("max_concurrency"), "COPYLOOP_MAX_CONCURRENCY", config.DEFAULT_MAX_CONCURRENCY
+        ),
+        request_timeout=config.resolve(
+            options.get("request_timeout"), "COPYLOOP_REQUEST_TIMEOUT", config.DEFAULT_REQUEST_TIMEOUT
+        ),
+        model=config.resolve(options.get("model"), "DEEPSEEK_MODEL", config.DEFAULT_MODEL),
+        base_url=config.resolve(options.get("base_url"), "DEEPSEEK_BASE_URL", config.DEFAULT_BASE_URL),
+        sim=dict(options.get("sim") or {}),
+    )
+
+
+@contextlib.contextmanager
+def _endpoint(settings: RunSettings) -> Any:
+    """Yield (base_url, api_key): the in-process simulator when offline, else the configured API."""
+    if not settings.offline:
+        yield settings.base_url, config.api_key_from_env()
+        return
+    from copyloop.sim import SimConfig, SimServer
+
+    sim_config = SimConfig(**{**settings.sim, "seed": settings.seed or 0})
+    with SimServer(sim_config) as server:
+        yield server.base_url, "sk-offline-simulator"
+
+
+@contextlib.asynccontextmanager
+async def _checkpointer(out: Path) -> AsyncIterator[AsyncSqliteSaver]:
+    async with AsyncSqliteSaver.from_conn_string(str(out / CHECKPOINT_FILE)) as saver:
+        yield saver
+
+
+def read_progress(out: Path) -> list[ArticleResult]:
+    """Read finished articles from `progress.jsonl` (the last record per id wins; a torn line is skipped)."""
+    path = out / PROGRESS_FILE
+    found: dict[int, ArticleResult] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            with contextlib.suppress(json.JSONDecodeError):
+                record = json.loads(line)
+                found[record["id"]] = record
+    return list(found.values())
+
+
+async def execute(
+    settings: RunSettings, out: Path, *, resume: bool = False, on_event: ProgressHook | None = None
+) -> RunOutcome:
+    """Run (or resume) the batch described by `settings`, writing everything into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    if not resume:
+        settings.save(out)
+    started = time.monotonic()
+    ledger = Ledger(out / LEDGER_FILE)
+    graph_input: dict[str, Any] | None = None if resume else {"briefs": settings.briefs}
+    run_config = {
+        "configurable": {"thread_id": settings.thread_id},
+        # Articles hold a task slot for their whole life; model requests are capped by the context's semaphore.
+        "max_concurrency": max(2 * settings.max_concurrency, 8),
+        "run_name": "copyloop batch",
+    }
+    state: dict[str, Any] = {}
+    fatal: FatalAPIError | None = None
+    with _endpoint(settings) as (base_url, api_key):
+        context = Context(
+            model=settings.model,
+            base_url=base_url,
+            api_key=api_key,
+            max_concurrency=settings.max_concurrency,
+            request_timeout=settings.request_timeout,
+            ledger=ledger,
+        )
+        async with _checkpointer(out) as saver:
+            compiled = build_graph().compile(checkpointer=saver)
+            progress = (out / PROGRESS_FILE).open("a", encoding="utf-8")
+            try:
+                async for namespace, mode, data in compiled.astream(
+                    graph_input,
+                    run_config,  # type: ignore[arg-type]
+                    context=context,
+                    stream_mode=["custom", "values"],
+                    subgraphs=True,
+                    durability="async",
+                ):
+                    if mode == "values" and not namespace:
+                        state = data
+                    elif mode == "custom":
+                        if data.get("event") == "finished":
+                            progress.write(json.dumps(data["result"], ensure_ascii=False) + "\n")
+                            progress.flush()
+                        if on_event:
+                            on_event(data)
+            except FatalAPIError as error:
+                fatal = error
+            finally:
+                progress.close()
+            if not state or fatal:
+                snapshot = await compiled.aget_state(run_config)  # type: ignore[arg-type]
+                state = dict(snapshot.values) if snapshot else {}
+
+    articles: list[ArticleResult] = list(state.get("articles") or [])
+    known = {a["id"] for a in articles}
+    articles += [a for a in read_progress(out) if a["id"] not in known]
+    served = [e.model for e in ledger.entries]
+    report = build_report(
+        articles,
+        usage=ledger.totals(),
+        llm_calls=ledger.calls(),
+        wall_seconds=time.monotonic() - started,
+        model=served[-1] if served else settings.model,
+        warnings=list(state.get("warnings") or []),
+    )
+    report["planned"] = len(state.get("assignments") or [])
+    per_article = ledger.by_article()
+    for article in articles:
+        # The ledger also holds responses of attempts that later failed: it is the exact bill per article.
+        article["usage"] = per_article.get(article["id"], article["usage"])
+    if fatal:
+        report["stopped"] = str(fatal)
+        write_outputs(out, articles, report)
+        message = f"stopped: {fatal}. Finished articles are saved; then run: copyloop resume {out}"
+        return RunOutcome(EXIT_FATAL, report, message)
+    write_outputs(out, articles, report)
+    code = EXIT_ARTICLE_ERRORS if report["errors"] else EXIT_OK
+    return RunOutcome(code, report)
