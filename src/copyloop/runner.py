@@ -178,6 +178,7 @@ async def execute(
             max_concurrency=settings.max_concurrency,
             request_timeout=settings.request_timeout,
             ledger=ledger,
+            finished={a["id"]: a for a in read_progress(out)} if resume else {},
         )
         async with _checkpointer(out) as saver:
             compiled = build_graph().compile(checkpointer=saver)
@@ -190,7 +191,7 @@ async def execute(
                     context=context,
                     stream_mode=["custom", "values"],
                     subgraphs=True,
-                    durability="async",
+                    durability="sync",
                 ):
                     if mode == "values" and not namespace:
                         state = data
