@@ -10,17 +10,19 @@ from langgraph.types import Send
 
 from copyloop.graph.context import Context
 from copyloop.graph.state import ArticleInput, ArticleOutput, ArticleState, BatchState
-from copyloop.nodes.critic import critic, route_after_critic
 from copyloop.nodes.article import article_node
+from copyloop.nodes.critic import critic, route_after_critic
 from copyloop.nodes.finish import finish
 from copyloop.nodes.planner import plan
 from copyloop.nodes.reviser import revise
 from copyloop.nodes.writer import write
 
 
-def build_article_graph() -> StateGraph:
+def build_article_graph() -> StateGraph[ArticleState, Context, ArticleInput, ArticleOutput]:
     """Return the uncompiled per-article graph: write → critic → (finish | revise → critic …)."""
-    builder = StateGraph(ArticleState, context_schema=Context, input_schema=ArticleInput, output_schema=ArticleOutput)
+    builder = StateGraph(
+        ArticleState, context_schema=Context, input_schema=ArticleInput, output_schema=ArticleOutput
+    )
     builder.add_node("write", write)
     builder.add_node("critic", critic)
     builder.add_node("revise", revise)
@@ -42,7 +44,7 @@ def fan_out(state: BatchState) -> list[Send]:
     ]
 
 
-def build_graph(article_checkpointer: Any = False) -> StateGraph:
+def build_graph(article_checkpointer: Any = False) -> StateGraph[BatchState, Context, BatchState, BatchState]:
     """Return the uncompiled batch graph: plan → one `article` subgraph per assignment, in parallel.
 
     The article loop lives inside the subgraph so articles never wait for each other between rounds.
@@ -60,5 +62,5 @@ def build_graph(article_checkpointer: Any = False) -> StateGraph:
 
 
 builder = build_graph()
-graph: CompiledStateGraph = builder.compile(name="copyloop")
+graph: CompiledStateGraph[BatchState, Context, BatchState, BatchState] = builder.compile(name="copyloop")
 """The batch graph, compiled without a checkpointer (for `ainvoke`, notebooks and `langgraph dev`)."""

@@ -62,13 +62,19 @@ class LengthWindow(_Strict):
         return self
 
 
+def _default_platforms() -> list[Platform]:
+    return ["xiaohongshu"]
+
+
 class Brief(_Strict):
     """One order: a product, who to write for, what to stress, where it is posted, and the quality bar."""
 
     product: Product
     personas: Annotated[list[Named], Field(min_length=1)]
     selling_points: Annotated[list[Named], Field(min_length=1)]
-    platforms: Annotated[list[Platform], Field(min_length=1)] = Field(default_factory=lambda: ["xiaohongshu"])
+    platforms: Annotated[list[Platform], Field(min_length=1)] = Field(
+        default_factory=lambda: _default_platforms()
+    )
     count: Annotated[int, Field(ge=1, le=1000)] | None = None
     length: LengthWindow = Field(default_factory=LengthWindow)
     min_score: Annotated[int, Field(ge=1, le=10)] | dict[str, Annotated[int, Field(ge=1, le=10)]] = 8
@@ -85,7 +91,9 @@ class Brief(_Strict):
         if isinstance(value, dict):
             unknown = sorted(set(value) - set(SCORE_DIMENSIONS) - {"default"})
             if unknown:
-                raise ValueError(f"unknown score dimension {unknown[0]!r}; known: {', '.join(SCORE_DIMENSIONS)}")
+                raise ValueError(
+                    f"unknown score dimension {unknown[0]!r}; known: {', '.join(SCORE_DIMENSIONS)}"
+                )
         return value
 
     @property
