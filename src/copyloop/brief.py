@@ -17,6 +17,13 @@ class BriefError(ValueError):
     """A brief that cannot be used; the message is one line that names the file and the field."""
 
 
+def no_control_characters(value: str) -> str:
+    """Reject names with control characters (they end up in file contents and terminals)."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -37,9 +44,7 @@ class Named(_Strict):
     @field_validator("name")
     @classmethod
     def _printable(cls, value: str) -> str:
-        if any(ord(c) < 32 or ord(c) == 127 for c in value):
-            raise ValueError("must not contain control characters")
-        return value
+        return no_control_characters(value)
 
 
 class Product(_Strict):
@@ -47,6 +52,11 @@ class Product(_Strict):
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
     materials: Annotated[str, Field(min_length=1)]
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return no_control_characters(value)
 
 
 class LengthWindow(_Strict):
