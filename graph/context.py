@@ -13,6 +13,7 @@ from copyloop import config
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from copyloop.budget import Budget
     from copyloop.ledger import Ledger
 
 
@@ -69,3 +70,6 @@ class Context:
 
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form settings for experiments (e.g. prompt variants); nodes ignore keys they do not know."""
+
+    budget: Budget | None = field(default=None, repr=False)
+    """The run's spending cap (with its price table and ledger), if any: checked before every model request."""

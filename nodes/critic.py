@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
-from pydantic import BaseModel, ConfigDict, Field
 
 from copyloop.brief import SCORE_DIMENSIONS
 from copyloop.gates import check_draft
@@ -13,30 +12,9 @@ from copyloop.graph.context import Context
 from copyloop.graph.state import ArticleState, Review
 from copyloop.llm import call_model
 from copyloop.nodes.common import assignment_block, messages_for, render_draft
+from copyloop.nodes.schemas import BATCH_TOOLS, CriticReview
 from copyloop.progress import emit
 from copyloop.prompts import load
-
-
-class Score(BaseModel):
-    """One rubric dimension: a 1–10 score and one concrete reason."""
-
-    score: int = Field(ge=1, le=10, description="1–10，按 <rubric> 的锚点")
-    reason: str = Field(description="一句具体理由")
-
-
-class CriticReview(BaseModel):
-    """提交审阅结果：五项评分（各附一句理由）和 1–3 条修改建议。"""
-
-    model_config = ConfigDict(title="submit_review")
-
-    scene: Score
-    emotion: Score
-    selling_point: Score
-    persona: Score
-    platform: Score
-    suggestions: list[str] = Field(
-        default_factory=list, max_length=3, description="1–3 条可直接照做的修改建议"
-    )
 
 
 def failing_dimensions(scores: dict[str, int], brief: dict[str, Any]) -> list[str]:
@@ -71,6 +49,7 @@ async def critic(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
         role="critic",
         messages=messages_for(brief, prompt),
         schema=CriticReview,
+        tools=BATCH_TOOLS,
         max_tokens=1200,
         article_id=assignment["id"],
     )

@@ -8,13 +8,13 @@ from collections import Counter
 from typing import Any, cast
 
 from langgraph.runtime import Runtime
-from pydantic import BaseModel, Field, create_model
 
 from copyloop.errors import ModelCallError
 from copyloop.graph.context import Context
 from copyloop.graph.state import Assignment, BatchState
 from copyloop.llm import call_model
 from copyloop.nodes.common import messages_for
+from copyloop.nodes.schemas import BATCH_TOOLS, AngleList
 from copyloop.platforms import spec_for
 from copyloop.prompts import load
 from copyloop.usage import Usage, add_usage, empty_usage
@@ -98,14 +98,6 @@ def table_for(briefs: list[dict[str, Any]]) -> list[Assignment]:
     return rows
 
 
-def _angles_schema(count: int) -> type[BaseModel]:
-    return create_model(
-        "submit_angles",
-        __doc__="提交每一行文章的场景角度，按清单顺序。",
-        angles=(list[str], Field(min_length=count, max_length=count, description="每行一个具体场景角度")),
-    )
-
-
 def _rows_text(rows: list[Assignment]) -> str:
     return "\n".join(
         f"{i}. 人群：{r['persona']}；卖点：{r['selling_point']}；平台：{spec_for(r['platform']).label}"
@@ -130,7 +122,8 @@ async def _propose(
             ctx,
             role="planner",
             messages=messages_for(brief, prompt),
-            schema=_angles_schema(len(rows)),
+            schema=AngleList,
+            tools=BATCH_TOOLS,
             max_tokens=200 + 80 * len(rows),
         )
     except ModelCallError as error:

@@ -12,6 +12,7 @@ from copyloop.graph.state import ArticleState, Review
 from copyloop.llm import call_model
 from copyloop.nodes.common import assignment_block, messages_for, output_format, parse_draft, render_draft
 from copyloop.nodes.critic import threshold
+from copyloop.nodes.schemas import BATCH_TOOLS
 from copyloop.nodes.writer import draft_max_tokens
 from copyloop.progress import emit
 from copyloop.prompts import load
@@ -63,6 +64,7 @@ async def revise(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
         role="revise",
         messages=messages_for(brief, prompt),
         max_tokens=draft_max_tokens(brief),
+        tools=BATCH_TOOLS,  # declared, not called: keeps the prompt prefix identical to the other calls
         article_id=assignment["id"],
     )
     new_draft = parse_draft(result.value, draft["number"] + 1, assignment["platform"])

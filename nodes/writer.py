@@ -10,6 +10,7 @@ from copyloop.graph.context import Context
 from copyloop.graph.state import ArticleState
 from copyloop.llm import call_model
 from copyloop.nodes.common import assignment_block, messages_for, output_format, parse_draft
+from copyloop.nodes.schemas import BATCH_TOOLS
 from copyloop.progress import emit
 from copyloop.prompts import load
 
@@ -30,6 +31,7 @@ async def write(state: ArticleState, runtime: Runtime[Context]) -> dict[str, Any
         role="write",
         messages=messages_for(brief, prompt),
         max_tokens=draft_max_tokens(brief),
+        tools=BATCH_TOOLS,  # declared, not called: keeps the prompt prefix identical to the other calls
         article_id=assignment["id"],
     )
     draft = parse_draft(result.value, 1, assignment["platform"])

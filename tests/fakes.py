@@ -51,7 +51,13 @@ class PromptFakeChatModel(BaseChatModel):
         args = parsed.model_dump_json()
         message = AIMessage(
             content="",
-            tool_calls=[{"name": schema.__name__, "args": parsed.model_dump(), "id": "call_1"}],
+            tool_calls=[
+                {
+                    "name": schema.model_config.get("title") or schema.__name__,
+                    "args": parsed.model_dump(),
+                    "id": "call_1",
+                }
+            ],
             response_metadata=_usage(prompt, args),
         )
         return message, parsed
@@ -66,6 +72,16 @@ class PromptFakeChatModel(BaseChatModel):
         def run(messages: list[BaseMessage]) -> dict[str, Any]:
             raw, parsed = self._reply(messages, schema)
             return {"raw": raw, "parsed": parsed, "parsing_error": None}
+
+        return RunnableLambda(run)
+
+    def bind_tools(self, tools: Any, *, tool_choice: Any = None, **kwargs: Any) -> Runnable:  # type: ignore[override]
+        """Answer by calling the tool named in `tool_choice`, or in text when it is "none"."""
+        by_name = {getattr(t, "model_config", {}).get("title") or t.__name__: t for t in tools}
+        schema = by_name.get(tool_choice) if isinstance(tool_choice, str) else None
+
+        def run(messages: list[BaseMessage]) -> AIMessage:
+            return self._reply(messages, schema)[0]
 
         return RunnableLambda(run)
 

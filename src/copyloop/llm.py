@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 from collections.abc import AsyncIterator
@@ -19,10 +20,13 @@ import httpx
 import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
-from pydantic import BaseModel
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import BaseModel, ValidationError
 
+from copyloop.budget import BUDGET_STOP, Budget
 from copyloop.errors import FatalAPIError, MalformedReply, ModelCallError, StopRequested
 from copyloop.graph.context import Context
+from copyloop.tokens import prompt_tokens, tools_text
 from copyloop.usage import Usage, add_usage, empty_usage, usage_from_response
 
 log = logging.getLogger(__name__)
@@ -54,12 +58,15 @@ def _runtime_cache(ctx: Context) -> dict[Any, Any]:
 class RequestGate:
     """Admit model requests: at most `limit` in flight, none new once a stop is asked for.
 
-    On a stop (Ctrl-C, a fatal API error) requests already in flight are let finish and recorded — they are
-    paid for — and every caller then raises StopRequested, which ends the run with its checkpoint intact.
+    On a stop (Ctrl-C, a fatal API error, the budget) requests already in flight are let finish and recorded —
+    they are paid for — and every caller then raises StopRequested, which ends the run with its checkpoint intact.
+    With a `budget`, a request takes its slot only if its reserved cost fits; the first that does not stops the
+    batch with reason `budget`.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, budget: Budget | None = None) -> None:
         self._slots = asyncio.Semaphore(max(1, limit))
+        self.budget = budget
         self.in_flight = 0
         self.stop_reason: str | None = None
         self.stop_is_fatal = False
@@ -81,16 +88,22 @@ class RequestGate:
             raise StopRequested(self.stop_reason, fatal=self.stop_is_fatal)
 
     @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one request slot for the duration of the block."""
+    async def slot(self, cost: float = 0.0) -> AsyncIterator[None]:
+        """Hold one request slot for the duration of the block; `cost` is reserved against the budget."""
         await self._refuse_if_stopping()
         async with self._slots:
             await self._refuse_if_stopping()
+            if self.budget is not None and not self.budget.try_reserve(cost):
+                self.stop(BUDGET_STOP)
+                await self._refuse_if_stopping()
             self.in_flight += 1
             self._idle.clear()
             try:
                 yield
             finally:
+                if self.budget is not None:
+                    # The caller records the reply's real cost before yielding to the loop again.
+                    self.budget.release(cost)
                 self.in_flight -= 1
                 if self.in_flight == 0:
                     self._idle.set()
@@ -101,7 +114,7 @@ def request_gate(ctx: Context) -> RequestGate:
     cache = _runtime_cache(ctx)
     key = ("gate", id(asyncio.get_running_loop()))
     if key not in cache:
-        cache[key] = RequestGate(ctx.max_concurrency)
+        cache[key] = RequestGate(ctx.max_concurrency, ctx.budget)
     gate: RequestGate = cache[key]
     return gate
 
@@ -170,10 +183,52 @@ def _backoff(ctx: Context, attempt: int, error: BaseException) -> float:
     return min(base, MAX_BACKOFF) * (0.5 + random.random() / 2)
 
 
+@functools.lru_cache(maxsize=64)
+def _tool_name(schema: type[BaseModel]) -> str:
+    return str(convert_to_openai_tool(schema)["function"]["name"])
+
+
+def _runnable(
+    ctx: Context, model: BaseChatModel, schema: type[BaseModel] | None, tools: tuple[type[BaseModel], ...]
+) -> Any:
+    """Bind the declared tools, forcing `schema`'s tool or none; cached, binding converts schemas each time."""
+    declared = tools or ((schema,) if schema else ())
+    if not declared:
+        return model
+    cache = _runtime_cache(ctx)
+    key = ("runnable", id(model), schema, declared)
+    if key not in cache:
+        try:
+            cache[key] = model.bind_tools(
+                list(declared), tool_choice=_tool_name(schema) if schema else "none"
+            )
+        except NotImplementedError:  # a chat model without tool binding: one tool, or none
+            cache[key] = (
+                model.with_structured_output(schema, method="function_calling", include_raw=True)
+                if schema
+                else model
+            )
+    return cache[key]
+
+
+def _request_ceiling(
+    ctx: Context, messages: list[BaseMessage], tools: tuple[type[BaseModel], ...], max_tokens: int
+) -> float:
+    """Return the most this request can cost (for the budget), or 0 without a budget."""
+    if ctx.budget is None:
+        return 0.0
+    cache = _runtime_cache(ctx)
+    key = ("tools_json", tools)
+    if key not in cache:
+        cache[key] = tools_text(tools) if tools else ""
+    texts = [m.content if isinstance(m.content, str) else str(m.content) for m in messages]
+    return ctx.budget.ceiling(ctx.model, prompt_tokens(texts, cache[key]), max_tokens)
+
+
 async def _invoke_once(
-    ctx: Context, runnable: Any, messages: list[BaseMessage]
+    ctx: Context, runnable: Any, messages: list[BaseMessage], cost: float
 ) -> tuple[AIMessage, Any, BaseException | None]:
-    async with request_gate(ctx).slot():
+    async with request_gate(ctx).slot(cost):
         reply = await asyncio.wait_for(runnable.ainvoke(messages), timeout=ctx.request_timeout)
     if isinstance(reply, dict):  # with_structured_output(include_raw=True)
         return reply["raw"], reply.get("parsed"), reply.get("parsing_error")
@@ -187,16 +242,18 @@ async def call_model(
     messages: list[BaseMessage],
     max_tokens: int,
     schema: type[SchemaT] | None = None,
+    tools: tuple[type[BaseModel], ...] = (),
     article_id: int | None = None,
 ) -> CallResult:
     """Send one request, retrying transient faults; return the text (or parsed schema) and the usage paid.
 
+    `schema` is the tool the model must call (its arguments are the value); `tools` are the tools the request
+    declares — pass the batch's one list on every call so that every prompt starts the same (prefix cache).
     Raises FatalAPIError for a bad key or empty balance, ModelCallError when the request fails for good.
     """
     model = chat_model(ctx, role, max_tokens)
-    runnable: Any = (
-        model.with_structured_output(schema, method="function_calling", include_raw=True) if schema else model
-    )
+    runnable = _runnable(ctx, model, schema, tools)
+    cost = _request_ceiling(ctx, messages, tools or ((schema,) if schema else ()), max_tokens)
     usage = empty_usage()
     responses = 0
     attempt = 0
@@ -204,7 +261,7 @@ async def call_model(
     while True:
         attempt += 1
         try:
-            raw, parsed, parse_error = await _invoke_once(ctx, runnable, messages)
+            raw, parsed, parse_error = await _invoke_once(ctx, runnable, messages, cost)
         except StopRequested:
             raise
         except Exception as error:
@@ -245,6 +302,8 @@ async def call_model(
 
 def _interpret(raw: AIMessage, parsed: Any, parse_error: Any, schema: type[BaseModel] | None) -> Any:
     if schema is not None:
+        if parsed is None and parse_error is None:
+            parsed, parse_error = _parse_tool_call(raw, schema)
         if parsed is None:
             raise MalformedReply(str(parse_error or "no tool call in the reply")[:200])
         return parsed
@@ -252,6 +311,19 @@ def _interpret(raw: AIMessage, parsed: Any, parse_error: Any, schema: type[BaseM
     if not text.strip():
         raise MalformedReply("blank reply")
     return text
+
+
+def _parse_tool_call(raw: AIMessage, schema: type[BaseModel]) -> tuple[Any, Any]:
+    """Return (the schema parsed from the reply's call of its tool, None) or (None, why not)."""
+    name = _tool_name(schema)
+    for call in raw.tool_calls:
+        if call["name"] == name:
+            try:
+                return schema.model_validate(call["args"]), None
+            except ValidationError as error:
+                return None, error
+    invalid = [c.get("error") for c in raw.invalid_tool_calls if c.get("name") == name]
+    return None, (invalid[0] if invalid else None) or f"no {name} call in the reply"
 
 
 def _describe(error: BaseException) -> str:

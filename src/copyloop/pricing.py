@@ -159,7 +159,9 @@ def parse_prices(data: Any, source: str, folder: Path | None) -> PriceTable:
         if not isinstance(entry, dict):
             raise PriceTableError(f"{source}: models.{raw_name} must be a mapping")
         peak[name] = _rates(entry.get("peak"), f"{source}: models.{raw_name}.peak")
-        off_peak[name] = _rates(entry.get("off_peak", entry.get("peak")), f"{source}: models.{raw_name}.off_peak")
+        off_peak[name] = _rates(
+            entry.get("off_peak", entry.get("peak")), f"{source}: models.{raw_name}.off_peak"
+        )
         for alias in entry.get("aliases") or []:
             aliases[str(alias).strip().lower()] = name
     unknown = str(data.get("unknown_model") or next(iter(peak))).strip().lower()

@@ -13,8 +13,12 @@ from copyloop.pricing import PriceTableError, load_prices
 from copyloop.usage import Usage
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
-MILLION = Usage(prompt_tokens=2_000_000, completion_tokens=1_000_000, cache_hit_tokens=1_000_000,
-                cache_miss_tokens=1_000_000)
+MILLION = Usage(
+    prompt_tokens=2_000_000,
+    completion_tokens=1_000_000,
+    cache_hit_tokens=1_000_000,
+    cache_miss_tokens=1_000_000,
+)
 
 
 def at(text: str) -> float:
@@ -58,16 +62,24 @@ def test_flash_rates_peak_and_off_peak() -> None:
     assert prices.cost("deepseek-flash", MILLION, at("2026-12-02 10:00:00")) == pytest.approx(0.04 + 2 + 8)
     assert prices.cost("deepseek-flash", MILLION, at("2026-12-02 20:00:00")) == pytest.approx(0.02 + 1 + 4)
     assert prices.cost("deepseek-v4-pro", MILLION, at("2026-12-02 10:00:00")) == pytest.approx(0.30 + 9 + 27)
-    assert prices.cost("deepseek-v4-pro", MILLION, at("2026-12-02 20:00:00")) == pytest.approx(0.15 + 4.5 + 13.5)
+    assert prices.cost("deepseek-v4-pro", MILLION, at("2026-12-02 20:00:00")) == pytest.approx(
+        0.15 + 4.5 + 13.5
+    )
     assert prices.cost("deepseek-v4-flash", MILLION, at("2026-12-02 20:00:00")) == pytest.approx(5.02)
 
 
 def test_each_call_is_priced_at_its_own_time_and_unknown_models_warn() -> None:
     usage = Usage(prompt_tokens=1000, completion_tokens=500, cache_hit_tokens=600, cache_miss_tokens=400)
     entries = [
-        LedgerEntry(time=at("2026-12-02 11:59:00"), node="write", article_id=1, model="deepseek-flash", usage=usage),
-        LedgerEntry(time=at("2026-12-02 12:01:00"), node="critic", article_id=1, model="deepseek-flash", usage=usage),
-        LedgerEntry(time=at("2026-12-02 12:02:00"), node="planner", article_id=None, model="mystery-9", usage=usage),
+        LedgerEntry(
+            time=at("2026-12-02 11:59:00"), node="write", article_id=1, model="deepseek-flash", usage=usage
+        ),
+        LedgerEntry(
+            time=at("2026-12-02 12:01:00"), node="critic", article_id=1, model="deepseek-flash", usage=usage
+        ),
+        LedgerEntry(
+            time=at("2026-12-02 12:02:00"), node="planner", article_id=None, model="mystery-9", usage=usage
+        ),
     ]
     peak = (600 * 0.04 + 400 * 2 + 500 * 8) / 1e6
     result = bill(entries, load_prices())
@@ -79,8 +91,9 @@ def test_each_call_is_priced_at_its_own_time_and_unknown_models_warn() -> None:
 
 def test_a_year_without_holidays_is_flagged() -> None:
     usage = Usage(prompt_tokens=1, completion_tokens=1, cache_hit_tokens=0, cache_miss_tokens=1)
-    entry = LedgerEntry(time=at("2031-05-01 10:00:00"), node="write", article_id=1, model="deepseek-flash",
-                        usage=usage)
+    entry = LedgerEntry(
+        time=at("2031-05-01 10:00:00"), node="write", article_id=1, model="deepseek-flash", usage=usage
+    )
     assert any("2031" in w for w in bill([entry], load_prices()).warnings)
 
 
@@ -89,7 +102,14 @@ def test_report_fields() -> None:
     when = at("2026-12-02 20:00:00")
     entries = [
         LedgerEntry(time=when, node=node, article_id=aid, model="deepseek-flash", usage=usage)
-        for node, aid in [("planner", None), ("write", 1), ("write", 2), ("critic", 1), ("critic", 2), ("revise", 2)]
+        for node, aid in [
+            ("planner", None),
+            ("write", 1),
+            ("write", 2),
+            ("critic", 1),
+            ("critic", 2),
+            ("revise", 2),
+        ]
     ]
     articles = [{"id": 1, "status": "passed"}, {"id": 2, "status": "failed"}]
     fields, per_article = cost_report(entries, articles, load_prices())
@@ -124,11 +144,18 @@ def test_override_file_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     [
         ("models: {}\n", "models"),
         ("models:\n  x: {peak: {cache_hit: 1}}\n", "models.x.peak"),
-        ("models:\n  x: {peak: {cache_hit: 1, cache_miss: 1, output: 1}}\nunknown_model: y\n", "unknown_model"),
-        ("models:\n  x: {peak: {cache_hit: 1, cache_miss: 1, output: 1}}\npeak: {holidays: ['2026-13-01']}\n",
-         "2026-13-01"),
-        ("models:\n  x: {peak: {cache_hit: 1, cache_miss: 1, output: 1}}\npeak: {holidays: [2026-13-01]}\n",
-         "cannot read"),
+        (
+            "models:\n  x: {peak: {cache_hit: 1, cache_miss: 1, output: 1}}\nunknown_model: y\n",
+            "unknown_model",
+        ),
+        (
+            "models:\n  x: {peak: {cache_hit: 1, cache_miss: 1, output: 1}}\npeak: {holidays: ['2026-13-01']}\n",
+            "2026-13-01",
+        ),
+        (
+            "models:\n  x: {peak: {cache_hit: 1, cache_miss: 1, output: 1}}\npeak: {holidays: [2026-13-01]}\n",
+            "cannot read",
+        ),
     ],
 )
 def test_bad_tables_name_the_field(tmp_path: Path, text: str, message: str) -> None:
