@@ -6,14 +6,16 @@ Nothing here is checkpointed (LangGraph does not store context), so pass it agai
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic.json_schema import SkipJsonSchema
 
 from copyloop import config
+from copyloop.budget import Budget
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from copyloop.budget import Budget
     from copyloop.ledger import Ledger
 
 
@@ -52,6 +54,9 @@ class Context:
     max_malformed: int = 2
     """Extra attempts for a blank or malformed structured reply, counted apart from `max_attempts`."""
 
+    budget: Annotated[Budget | None, SkipJsonSchema()] = field(default=None, repr=False)
+    """The run's spending cap in CNY (with its price table and ledger), if any: checked before every request."""
+
     retry_base_delay: float = field(
         default_factory=lambda: config.resolve(None, "COPYLOOP_RETRY_BASE_DELAY", 1.0)
     )
@@ -70,6 +75,3 @@ class Context:
 
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form settings for experiments (e.g. prompt variants); nodes ignore keys they do not know."""
-
-    budget: Budget | None = field(default=None, repr=False)
-    """The run's spending cap (with its price table and ledger), if any: checked before every model request."""

@@ -6,7 +6,7 @@ Values are plain TypedDicts, not classes, so checkpoints stay small and load wit
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from copyloop.usage import Usage, add_usage
 
@@ -84,6 +84,8 @@ class ArticleResult(TypedDict):
     scores: dict[str, int]
     problems: list[str]
     usage: Usage
+    cost_cny: NotRequired[float]
+    """What this article's calls cost (set when the run's outputs are written, from the ledger and price table)."""
     calls: dict[str, int]
     error: str | None
     history: list[dict[str, Any]]

@@ -63,8 +63,8 @@ async def revise(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
         runtime.context,
         role="revise",
         messages=messages_for(brief, prompt),
-        max_tokens=draft_max_tokens(brief),
         tools=BATCH_TOOLS,  # declared, not called: keeps the prompt prefix identical to the other calls
+        max_tokens=draft_max_tokens(brief),
         article_id=assignment["id"],
     )
     new_draft = parse_draft(result.value, draft["number"] + 1, assignment["platform"])

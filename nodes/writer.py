@@ -30,8 +30,8 @@ async def write(state: ArticleState, runtime: Runtime[Context]) -> dict[str, Any
         runtime.context,
         role="write",
         messages=messages_for(brief, prompt),
-        max_tokens=draft_max_tokens(brief),
         tools=BATCH_TOOLS,  # declared, not called: keeps the prompt prefix identical to the other calls
+        max_tokens=draft_max_tokens(brief),
         article_id=assignment["id"],
     )
     draft = parse_draft(result.value, 1, assignment["platform"])

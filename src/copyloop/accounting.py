@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,7 +68,7 @@ def bill(entries: Iterable[LedgerEntry], prices: PriceTable) -> Bill:
 
 
 def cost_report(
-    entries: list[LedgerEntry], articles: list[Mapping[str, Any]], prices: PriceTable
+    entries: list[LedgerEntry], articles: Sequence[Mapping[str, Any]], prices: PriceTable
 ) -> tuple[dict[str, Any], dict[int, float]]:
     """Return the cost fields of `report.json` and the cost per article id.
 

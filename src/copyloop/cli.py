@@ -12,6 +12,7 @@ import click
 
 from copyloop import config
 from copyloop.brief import BriefError, load_briefs
+from copyloop.estimate_cli import BUDGET_OPTION, PRICES_OPTION, estimate
 from copyloop.platforms import spec_for
 from copyloop.runner import (
     EXIT_INPUT,
@@ -61,6 +62,10 @@ def _finish(outcome: RunOutcome, out: Path) -> None:
         f"{report['llm_calls']} model calls, {report['usage']['prompt_tokens']}+"
         f"{report['usage']['completion_tokens']} tokens; {report['wall_seconds']} s"
     )
+    if "cost_cny" in report:
+        click.echo(
+            f"cost: {report['cost_cny']:.4f} CNY ({report['cache_hit_share']:.0%} of prompt tokens from cache)"
+        )
     click.echo(f"outputs: {out / 'articles.jsonl'}, {out / 'articles.md'}, {out / 'report.json'}")
     sys.exit(outcome.exit_code)
 
@@ -89,6 +94,8 @@ def main() -> None:
 @click.option("--offline", is_flag=True, help="Use the built-in DeepSeek simulator instead of the API.")
 @click.option("--seed", type=int, default=None, help="Simulator seed (offline runs are deterministic).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@BUDGET_OPTION
+@PRICES_OPTION
 def run(
     briefs: tuple[Path, ...],
     out: Path,
@@ -97,6 +104,8 @@ def run(
     offline: bool,
     seed: int | None,
     quiet: bool,
+    budget: float | None,
+    prices: str | None,
 ) -> None:
     """Write the articles the BRIEF files order, into --out."""
     try:
@@ -120,6 +129,8 @@ def run(
             seed=seed,
             max_concurrency=max_concurrency,
             request_timeout=request_timeout,
+            budget=budget,
+            prices=prices,
         )
     except ValueError as error:
         fail_input(str(error))
@@ -131,7 +142,8 @@ def run(
 @main.command()
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
-def resume(out: Path, quiet: bool) -> None:
+@BUDGET_OPTION
+def resume(out: Path, quiet: bool, budget: float | None) -> None:
     """Continue an interrupted run in folder OUT from its checkpoint; finished articles are not redone."""
     if not (out / RUN_FILE).is_file():
         fail_input(f"{out} holds no run to resume (no {RUN_FILE})")
@@ -141,6 +153,9 @@ def resume(out: Path, quiet: bool) -> None:
         fail_input(f"{out / RUN_FILE}: cannot read: {error}")
     if not settings.offline and not config.api_key_from_env():
         fail_input("DEEPSEEK_API_KEY is not set: export it or put it in .env (see .env.example)")
+    if budget is not None:  # a new cap for the whole run, kept for later resumes
+        settings.budget = budget
+        settings.save(out)
     total = sum(
         b["count"] or len(b["personas"]) * len(b["selling_points"]) * len(b["platforms"])
         for b in settings.briefs
@@ -168,3 +183,6 @@ def sim(host: str, port: int, seed: int, latency: float, config_json: str | None
         f"copyloop simulator on http://{host}:{port} (DEEPSEEK_BASE_URL=http://{host}:{port})", err=True
     )
     serve_forever(sim_config, host, port)
+
+
+main.add_command(estimate)

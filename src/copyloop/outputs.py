@@ -29,6 +29,7 @@ ARTICLE_FIELDS = (
     "scores",
     "problems",
     "usage",
+    "cost_cny",
     "calls",
     "error",
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 import time
@@ -18,7 +19,9 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from copyloop import config
+from copyloop.accounting import cost_report
 from copyloop.brief import Brief, parse_brief
+from copyloop.budget import BUDGET_STOP, Budget
 from copyloop.errors import FatalAPIError, StopRequested
 from copyloop.graph.builder import build_graph
 from copyloop.graph.context import Context
@@ -26,6 +29,8 @@ from copyloop.graph.state import ArticleResult, BatchState
 from copyloop.ledger import Ledger
 from copyloop.llm import RequestGate, request_gate
 from copyloop.outputs import build_report, write_atomic, write_outputs
+from copyloop.pricing import PRICES_ENV, load_prices
+from copyloop.unfinished import budget_message, unfinished_results
 
 RUN_FILE = "run.json"
 PROGRESS_FILE = "progress.jsonl"
@@ -81,6 +86,10 @@ class RunSettings:
     base_url: str = config.DEFAULT_BASE_URL
     thread_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     sim: dict[str, Any] = field(default_factory=dict)
+    budget: float | None = None
+    """Spending cap in CNY for the whole run (all sessions); `copyloop resume --budget` raises it."""
+    prices: str | None = None
+    """Price table file (`--prices`, `COPYLOOP_PRICES`); None: the packaged table."""
 
     def save(self, out: Path) -> None:
         """Write the settings to `out/run.json`."""
@@ -121,7 +130,28 @@ def settings_for(briefs: list[Brief], **options: Any) -> RunSettings:
         model=config.resolve(options.get("model"), "DEEPSEEK_MODEL", config.DEFAULT_MODEL),
         base_url=config.resolve(options.get("base_url"), "DEEPSEEK_BASE_URL", config.DEFAULT_BASE_URL),
         sim=dict(options.get("sim") or {}),
+        **cost_settings(options.get("budget"), options.get("prices")),
     )
+
+
+def cost_settings(budget: float | None, prices: str | None) -> dict[str, Any]:
+    """Resolve the budget (`COPYLOOP_BUDGET`) and price table (`COPYLOOP_PRICES`); check the table loads."""
+    if budget is None:
+        config.load_env()
+        raw = os.environ.get("COPYLOOP_BUDGET", "").strip()
+        try:
+            budget = float(raw) if raw else None
+        except ValueError:
+            raise ValueError(f"COPYLOOP_BUDGET={raw!r} is not a number of CNY") from None
+    if budget is not None and not budget > 0:
+        raise ValueError(f"the budget must be more than 0 CNY, got {budget:g}")
+    if prices is None:
+        config.load_env()
+        prices = os.environ.get(PRICES_ENV, "").strip() or None
+    if prices is not None:
+        prices = str(Path(prices).resolve())
+    load_prices(prices)  # raises PriceTableError (a ValueError) naming the file and field
+    return {"budget": budget, "prices": prices}
 
 
 @contextlib.contextmanager
@@ -157,14 +187,23 @@ def read_progress(out: Path) -> list[ArticleResult]:
 
 
 async def execute(
-    settings: RunSettings, out: Path, *, resume: bool = False, on_event: ProgressHook | None = None
+    settings: RunSettings,
+    out: Path,
+    *,
+    resume: bool = False,
+    on_event: ProgressHook | None = None,
+    checkpoint: bool = True,
 ) -> RunOutcome:
-    """Run (or resume) the batch described by `settings`, writing everything into `out`."""
+    """Run (or resume) the batch described by `settings`, writing everything into `out`.
+
+    `checkpoint=False` runs without the SQLite checkpointer (no resume; for measuring what checkpoints cost).
+    """
     out.mkdir(parents=True, exist_ok=True)
     if not resume:
         settings.save(out)
     started = time.monotonic()
     ledger = Ledger(out / LEDGER_FILE)
+    prices = load_prices(settings.prices)
     graph_input: BatchState | None = None if resume else BatchState(briefs=settings.briefs)
     run_config: RunnableConfig = {
         "configurable": {"thread_id": settings.thread_id},
@@ -184,8 +223,9 @@ async def execute(
             request_timeout=settings.request_timeout,
             ledger=ledger,
             finished={a["id"]: a for a in read_progress(out)} if resume else {},
+            budget=Budget(settings.budget, prices, ledger) if settings.budget is not None else None,
         )
-        async with _checkpointer(out) as saver:
+        async with _checkpointer(out) if checkpoint else contextlib.nullcontext() as saver:
             compiled = build_graph().compile(checkpointer=saver)
             progress = (out / PROGRESS_FILE).open("a", encoding="utf-8")
             interrupts = _InterruptHandler(request_gate(context), asyncio.current_task(), on_event)
@@ -228,6 +268,12 @@ async def execute(
     articles: list[ArticleResult] = list(state.get("articles") or [])
     known = {a["id"] for a in articles}
     articles += [a for a in read_progress(out) if a["id"] not in known]
+    over_budget = bool(stopped) and interrupts.gate.stop_reason == BUDGET_STOP
+    if over_budget:  # unfinished articles are reported as errors, but stay unfinished for resume
+        finished = len(articles)
+        articles += unfinished_results(
+            settings.briefs, state.get("assignments"), articles, ledger, BUDGET_STOP
+        )
     served = [e.model for e in ledger.entries]
     report = build_report(
         articles,
@@ -238,10 +284,21 @@ async def execute(
         warnings=list(state.get("warnings") or []),
     )
     report["planned"] = len(state.get("assignments") or [])
+    costs, cost_per_article = cost_report(ledger.entries, articles, prices)
+    report.update(costs, warnings=report["warnings"] + costs["pricing"].pop("warnings"))
     per_article = ledger.by_article()
     for article in articles:
         # The ledger also holds responses of attempts that later failed: it is the exact bill per article.
         article["usage"] = per_article.get(article["id"], article["usage"])
+        article["cost_cny"] = cost_per_article.get(article["id"], 0.0)
+    if settings.budget is not None:
+        report["budget_cny"] = settings.budget
+    if over_budget:
+        report["stopped"] = BUDGET_STOP
+        write_outputs(out, articles, report)
+        assert settings.budget is not None
+        message = budget_message(out, settings.budget, costs["cost_cny"], finished, len(articles) - finished)
+        return RunOutcome(EXIT_ARTICLE_ERRORS, report, message)
     if fatal or stopped:
         report["stopped"] = str(fatal or stopped)
         write_outputs(out, articles, report)
