@@ -94,7 +94,7 @@ def _message_tokens(text: str) -> int:
     return estimate_tokens(text) + MESSAGE_OVERHEAD
 
 
-def _filler(chars: int) -> str:
+def _filler(chars: float) -> str:
     return "字" * max(0, int(chars))
 
 
