@@ -13,6 +13,7 @@ from copyloop.graph.state import ArticleInput, ArticleOutput, ArticleState, Batc
 from copyloop.nodes.article import article_node
 from copyloop.nodes.critic import critic, route_after_critic
 from copyloop.nodes.finish import finish
+from copyloop.nodes.paced import paced
 from copyloop.nodes.planner import plan
 from copyloop.nodes.reviser import revise
 from copyloop.nodes.writer import write
@@ -54,7 +55,7 @@ def build_graph(article_checkpointer: Any = False) -> StateGraph[BatchState, Con
     article = build_article_graph().compile(checkpointer=article_checkpointer, name="article")
     builder = StateGraph(BatchState, context_schema=Context)
     builder.add_node("plan", plan)
-    builder.add_node("article", article_node(article), input_schema=ArticleInput)
+    builder.add_node("article", paced(article_node(article)), input_schema=ArticleInput)
     builder.add_edge(START, "plan")
     builder.add_conditional_edges("plan", fan_out, ["article"])
     builder.add_edge("article", END)

@@ -38,6 +38,8 @@ SchemaT = TypeVar("SchemaT", bound=BaseModel)
 TEMPERATURE: dict[str, float] = {"planner": 1.3, "write": 1.5, "critic": 1.0, "revise": 1.3}
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 MAX_BACKOFF = 60.0
+BUDGET_GRACE = 0.25
+"""Seconds a request that does not fit the budget waits, with nothing in flight, before it stops the batch."""
 
 
 @dataclass
@@ -60,8 +62,9 @@ class RequestGate:
 
     On a stop (Ctrl-C, a fatal API error, the budget) requests already in flight are let finish and recorded —
     they are paid for — and every caller then raises StopRequested, which ends the run with its checkpoint intact.
-    With a `budget`, a request takes its slot only if its reserved cost fits; the first that does not stops the
-    batch with reason `budget`.
+    With a `budget`, a request is sent only once its reserved cost fits: while it does not, it waits for requests
+    in flight to come back (their real cost is usually far below their reservation); if it still does not fit
+    with nothing in flight, the batch stops with reason `budget`.
     """
 
     def __init__(self, limit: int, budget: Budget | None = None) -> None:
@@ -72,11 +75,15 @@ class RequestGate:
         self.stop_is_fatal = False
         self._idle = asyncio.Event()
         self._idle.set()
+        self._returned = asyncio.Event()
+        self.admitted = 0
+        """Requests holding a budget reservation (in flight, or about to be)."""
 
     def stop(self, reason: str, *, fatal: bool = False) -> None:
         """Refuse new requests from now on; `fatal` marks an API refusal rather than a user's request."""
         if self.stop_reason is None:
             self.stop_reason, self.stop_is_fatal = reason, fatal
+        self._returned.set()  # requests waiting for budget wake up and see the stop
 
     async def drained(self) -> None:
         """Wait until no request is in flight."""
@@ -88,25 +95,48 @@ class RequestGate:
             raise StopRequested(self.stop_reason, fatal=self.stop_is_fatal)
 
     @contextlib.asynccontextmanager
-    async def slot(self, cost: float = 0.0) -> AsyncIterator[None]:
-        """Hold one request slot for the duration of the block; `cost` is reserved against the budget."""
+    async def slot(self, cost: float = 0.0, starts: int | None = None) -> AsyncIterator[None]:
+        """Hold one request slot for the duration of the block; `cost` is reserved against the budget.
+
+        `starts` is the article a first-draft request begins (the budget paces new articles; see `Budget`).
+        """
         await self._refuse_if_stopping()
-        async with self._slots:
-            await self._refuse_if_stopping()
-            if self.budget is not None and not self.budget.try_reserve(cost):
-                self.stop(BUDGET_STOP)
+        if self.budget is not None:
+            await self._admit(cost, starts)
+        try:
+            async with self._slots:
                 await self._refuse_if_stopping()
-            self.in_flight += 1
-            self._idle.clear()
-            try:
-                yield
-            finally:
-                if self.budget is not None:
-                    # The caller records the reply's real cost before yielding to the loop again.
-                    self.budget.release(cost)
-                self.in_flight -= 1
-                if self.in_flight == 0:
-                    self._idle.set()
+                self.in_flight += 1
+                self._idle.clear()
+                try:
+                    yield
+                finally:
+                    self.in_flight -= 1
+                    if self.in_flight == 0:
+                        self._idle.set()
+        finally:
+            if self.budget is not None:
+                # The caller records the reply's real cost before it yields to the event loop again.
+                self.budget.release(cost)
+                self.admitted -= 1
+                self._returned.set()  # wake requests waiting for budget; they check again
+                self._returned = asyncio.Event()
+
+    async def _admit(self, cost: float, starts: int | None) -> None:
+        """Reserve `cost` once it fits; stop the batch when nothing admitted can free budget."""
+        assert self.budget is not None
+        while not self.budget.try_reserve(cost, starts):
+            returned = self._returned
+            if self.admitted:
+                await returned.wait()  # replies usually cost far less than their reservation
+            else:
+                # Nothing in flight: wait a moment for an article between two calls, which may fit; then stop.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(returned.wait(), BUDGET_GRACE)
+                if not self.admitted and not returned.is_set():
+                    self.stop(BUDGET_STOP)
+            await self._refuse_if_stopping()
+        self.admitted += 1
 
 
 def request_gate(ctx: Context) -> RequestGate:
@@ -226,9 +256,9 @@ def _request_ceiling(
 
 
 async def _invoke_once(
-    ctx: Context, runnable: Any, messages: list[BaseMessage], cost: float
+    ctx: Context, runnable: Any, messages: list[BaseMessage], cost: float, starts: int | None
 ) -> tuple[AIMessage, Any, BaseException | None]:
-    async with request_gate(ctx).slot(cost):
+    async with request_gate(ctx).slot(cost, starts):
         reply = await asyncio.wait_for(runnable.ainvoke(messages), timeout=ctx.request_timeout)
     if isinstance(reply, dict):  # with_structured_output(include_raw=True)
         return reply["raw"], reply.get("parsed"), reply.get("parsing_error")
@@ -254,6 +284,7 @@ async def call_model(
     model = chat_model(ctx, role, max_tokens)
     runnable = _runnable(ctx, model, schema, tools)
     cost = _request_ceiling(ctx, messages, tools or ((schema,) if schema else ()), max_tokens)
+    starts = article_id if role == "write" else None  # a first draft begins an article
     usage = empty_usage()
     responses = 0
     attempt = 0
@@ -261,7 +292,7 @@ async def call_model(
     while True:
         attempt += 1
         try:
-            raw, parsed, parse_error = await _invoke_once(ctx, runnable, messages, cost)
+            raw, parsed, parse_error = await _invoke_once(ctx, runnable, messages, cost, starts)
         except StopRequested:
             raise
         except Exception as error:
