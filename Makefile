@@ -33,6 +33,10 @@ demo: $(LINKS)
 test: $(LINKS)
 	$(BIN)/pytest -q
 
+# Speed on the simulator (several minutes; not part of `make test`): prints a table, writes benchmarks/results.json.
+bench: $(LINKS)
+	$(BIN)/python benchmarks/run.py
+
 lint: $(LINKS)
 	$(BIN)/ruff check src graph nodes prompts tests
 	$(BIN)/ruff format --check src graph nodes prompts tests

@@ -21,6 +21,21 @@ from copyloop.usage import Usage, add_usage, empty_usage
 
 PLAN_CHUNK = 40
 """Rows per planner request: one short call first (it warms the prefix cache), the rest in parallel."""
+WARM_UP_ROWS = 8
+"""Rows of the first planner request, sent alone: small, so the wait before the rest (and the prefix cache
+warm-up) is short — a model's time grows with the rows it has to answer."""
+
+
+def plan_chunks(rows: list[Assignment], briefs: int) -> list[list[Assignment]]:
+    """Split the plan into planner requests: per brief, chunks of PLAN_CHUNK rows, the very first one smaller."""
+    chunks: list[list[Assignment]] = []
+    for index in range(briefs):
+        mine = [r for r in rows if r["brief_index"] == index]
+        if not chunks and len(mine) > WARM_UP_ROWS:
+            chunks.append(mine[:WARM_UP_ROWS])
+            mine = mine[WARM_UP_ROWS:]
+        chunks += [mine[i : i + PLAN_CHUNK] for i in range(0, len(mine), PLAN_CHUNK)]
+    return chunks
 
 
 def spread(personas: int, points: int, platforms: int, count: int) -> list[tuple[int, int, int]]:
@@ -138,11 +153,7 @@ async def plan(state: BatchState, runtime: Runtime[Context]) -> dict[str, Any]:
     problems = coverage_problems(rows)
     if problems:  # spread() guarantees balance; this guards the guarantee
         raise AssertionError("; ".join(problems))
-    chunks = [
-        [r for r in rows if r["brief_index"] == b][i : i + PLAN_CHUNK]
-        for b in range(len(briefs))
-        for i in range(0, sum(1 for r in rows if r["brief_index"] == b), PLAN_CHUNK)
-    ]
+    chunks = plan_chunks(rows, len(briefs))
     usage = empty_usage()
     warnings: list[str] = []
     results: list[tuple[list[str] | None, Usage]] = []

@@ -24,7 +24,7 @@ from typing import Any
 
 from copyloop.graph.state import Assignment, Draft
 from copyloop.nodes.common import assignment_block, output_format, render_draft, shared_prefix
-from copyloop.nodes.planner import PLAN_CHUNK, _rows_text, table_for
+from copyloop.nodes.planner import _rows_text, plan_chunks, table_for
 from copyloop.nodes.schemas import BATCH_TOOLS
 from copyloop.nodes.writer import draft_max_tokens
 from copyloop.platforms import spec_for
@@ -300,13 +300,14 @@ def estimate(
     rows = table_for(briefs)
     total = len(rows)
     first_wave = min(total, max_concurrency)
+    sizes = [brief_prompts(brief, tools_tokens) for brief in briefs]
+    for number, chunk in enumerate(plan_chunks(rows, len(briefs))):
+        index = chunk[0]["brief_index"]
+        _planner(tally, rates, briefs[index], chunk, sizes[index], behaviour, cold=number == 0)
     seen = 0
     for index, brief in enumerate(briefs):
-        mine = [r for r in rows if r["brief_index"] == index]
-        sizes = brief_prompts(brief, tools_tokens)
-        _planner(tally, rates, brief, mine, sizes, behaviour, first_brief=index == 0)
-        for row in mine:
-            _article(tally, rates, brief, row, sizes, behaviour, in_first_wave=seen < first_wave)
+        for row in (r for r in rows if r["brief_index"] == index):
+            _article(tally, rates, brief, row, sizes[index], behaviour, in_first_wave=seen < first_wave)
             seen += 1
     peak_now = prices.calendar.is_peak(now)
     return _result(tally, total, behaviour, model_name, "peak" if peak_now else "off-peak", prices)
@@ -316,29 +317,27 @@ def _planner(
     tally: dict[str, Tally],
     rates: dict[str, Rates],
     brief: dict[str, Any],
-    rows: list[Assignment],
+    chunk: list[Assignment],
     sizes: BriefPrompts,
     b: Behaviour,
-    first_brief: bool,
+    cold: bool,
 ) -> None:
+    """Add one planner request; `cold` is the batch's very first request, which finds nothing cached."""
     shared = sizes.shared + sizes.heads["planner"]
-    for start in range(0, len(rows), PLAN_CHUNK):
-        chunk = rows[start : start + PLAN_CHUNK]
-        text = load("planner").format(count=len(chunk), rows=_rows_text(chunk))
-        prompt = sizes.shared + _message_tokens(text)
-        cold = first_brief and start == 0  # the batch's very first request: nothing cached yet
-        n = len(chunk)
-        ceiling = 200 + 80 * n
-        tally["low"].add("planner", 1, prompt, 0 if cold else shared, min(ceiling, 8 * n + 10), rates["low"])
-        tally["expected"].add(
-            "planner",
-            1,
-            prompt,
-            0 if cold else shared,
-            min(ceiling, b.planner_tokens_per_row * n + 20),
-            rates["expected"],
-        )
-        tally["high"].add("planner", 1, prompt, 0, min(ceiling, 60 * n + 40), rates["high"])
+    text = load("planner").format(count=len(chunk), rows=_rows_text(chunk))
+    prompt = sizes.shared + _message_tokens(text)
+    n = len(chunk)
+    ceiling = 200 + 80 * n
+    tally["low"].add("planner", 1, prompt, 0 if cold else shared, min(ceiling, 8 * n + 10), rates["low"])
+    tally["expected"].add(
+        "planner",
+        1,
+        prompt,
+        0 if cold else shared,
+        min(ceiling, b.planner_tokens_per_row * n + 20),
+        rates["expected"],
+    )
+    tally["high"].add("planner", 1, prompt, 0, min(ceiling, 60 * n + 40), rates["high"])
 
 
 def _article(

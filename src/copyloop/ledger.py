@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from copyloop.usage import Usage, add_usage, empty_usage
 
@@ -30,6 +30,7 @@ class Ledger:
         self.entries: list[LedgerEntry] = []
         self._path = Path(path) if path else None
         self._lock = threading.Lock()
+        self._file: TextIO | None = None
         if self._path and self._path.exists():
             self.entries.extend(read_ledger(self._path))
 
@@ -39,8 +40,9 @@ class Ledger:
         with self._lock:
             self.entries.append(entry)
             if self._path:
-                with self._path.open("a", encoding="utf-8") as handle:
-                    handle.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
+                if self._file is None:  # opened once, line-buffered: every entry is on disk when recorded
+                    self._file = self._path.open("a", encoding="utf-8", buffering=1)
+                self._file.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
 
     def totals(self) -> Usage:
         """Return the summed usage of every entry."""

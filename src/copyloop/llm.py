@@ -11,7 +11,9 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 import random
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -21,11 +23,13 @@ import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ValidationError
 
 from copyloop.budget import BUDGET_STOP, Budget
 from copyloop.errors import FatalAPIError, MalformedReply, ModelCallError, StopRequested
 from copyloop.graph.context import Context
+from copyloop.slots import PrioritySlots
 from copyloop.tokens import prompt_tokens, tools_text
 from copyloop.usage import Usage, add_usage, empty_usage, usage_from_response
 
@@ -68,7 +72,8 @@ class RequestGate:
     """
 
     def __init__(self, limit: int, budget: Budget | None = None) -> None:
-        self._slots = asyncio.Semaphore(max(1, limit))
+        self._slots = PrioritySlots(limit)
+        self._calls: dict[int, int] = {}
         self.budget = budget
         self.in_flight = 0
         self.stop_reason: str | None = None
@@ -95,16 +100,19 @@ class RequestGate:
             raise StopRequested(self.stop_reason, fatal=self.stop_is_fatal)
 
     @contextlib.asynccontextmanager
-    async def slot(self, cost: float = 0.0, starts: int | None = None) -> AsyncIterator[None]:
+    async def slot(
+        self, cost: float = 0.0, starts: int | None = None, priority: float = 0.0
+    ) -> AsyncIterator[None]:
         """Hold one request slot for the duration of the block; `cost` is reserved against the budget.
 
         `starts` is the article a first-draft request begins (the budget paces new articles; see `Budget`).
+        When requests wait for a slot, the lowest `priority` goes first (see `priority`).
         """
         await self._refuse_if_stopping()
         if self.budget is not None:
             await self._admit(cost, starts)
         try:
-            async with self._slots:
+            async with self._slots.hold(priority):
                 await self._refuse_if_stopping()
                 self.in_flight += 1
                 self._idle.clear()
@@ -138,6 +146,15 @@ class RequestGate:
             await self._refuse_if_stopping()
         self.admitted += 1
 
+    def priority(self, role: str, article_id: int | None) -> float:
+        """Return the place in the queue of an article's next request: the planner first, then the articles with
+        the most requests so far (the longest chains, so the batch's tail stays short), first drafts last."""
+        if article_id is None:
+            return -math.inf if role == "planner" else 0.0
+        done = self._calls.get(article_id, 0)
+        self._calls[article_id] = done + 1
+        return -done
+
 
 def request_gate(ctx: Context) -> RequestGate:
     """Return the batch-wide request gate of a context (one per context and event loop)."""
@@ -153,26 +170,64 @@ def chat_model(ctx: Context, role: str, max_tokens: int) -> BaseChatModel:
     """Return the chat model for a role: the context's own model, or ChatOpenAI set up for DeepSeek."""
     if ctx.chat_model is not None:
         return ctx.chat_model
-    from langchain_openai import ChatOpenAI
-
     cache = _runtime_cache(ctx)
-    key = ("model", role, max_tokens)
+    loop = id(asyncio.get_running_loop())
+    key = ("model", role, max_tokens, loop)
     if key not in cache:
+        http = _http_clients(ctx, loop)
         cache[key] = ChatOpenAI(
             model=ctx.model,
             base_url=ctx.base_url,
             api_key=ctx.api_key or "missing-key",  # type: ignore[arg-type]
             temperature=TEMPERATURE[role],
             max_tokens=max_tokens,  # type: ignore[call-arg]
-            # The overall deadline is enforced with asyncio.wait_for; this only bounds connect/read stalls.
+            # The overall deadline is enforced with asyncio.timeout; this only bounds connect/read stalls.
             timeout=httpx.Timeout(ctx.request_timeout + 5, connect=10.0),
             max_retries=0,
             # Thinking mode ignores temperature and refuses forced tool choice; max_tokens is sent as
             # max_completion_tokens by langchain-openai, which DeepSeek may ignore, so repeat it.
             extra_body={"thinking": {"type": "disabled"}, "max_tokens": max_tokens},
+            http_client=http[0],
+            http_async_client=http[1],
         )
     model: BaseChatModel = cache[key]
     return model
+
+
+def _http_clients(ctx: Context, loop: int) -> tuple[httpx.Client, httpx.AsyncClient]:
+    """Return one HTTP connection pool for every model of the batch (per event loop).
+
+    Left to itself, ChatOpenAI builds a new pool (and TLS context, ~60 ms of CPU) for every instance whose timeout
+    is an `httpx.Timeout`: one per role and output limit here. One pool also reuses connections across roles.
+    """
+    cache = _runtime_cache(ctx)
+    key = ("http", loop)
+    if key not in cache:
+        timeout = httpx.Timeout(ctx.request_timeout + 5, connect=10.0)
+        tls = _tls_context()
+        limits = httpx.Limits(
+            max_connections=ctx.max_concurrency + 16, max_keepalive_connections=ctx.max_concurrency + 16
+        )
+        cache[key] = (
+            httpx.Client(timeout=timeout, limits=limits, verify=tls),
+            httpx.AsyncClient(timeout=timeout, limits=limits, verify=tls),
+        )
+    clients: tuple[httpx.Client, httpx.AsyncClient] = cache[key]
+    return clients
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Return one TLS context for the process (loading the CA bundle costs ~30 ms of CPU each time)."""
+    return httpx.create_ssl_context()
+
+
+async def close_clients(ctx: Context) -> None:
+    """Close the HTTP connection pools the context's models opened on this event loop."""
+    clients = _runtime_cache(ctx).pop(("http", id(asyncio.get_running_loop())), None)
+    if clients is not None:
+        clients[0].close()
+        await clients[1].aclose()
 
 
 def _retry_after(error: BaseException) -> float | None:
@@ -256,10 +311,15 @@ def _request_ceiling(
 
 
 async def _invoke_once(
-    ctx: Context, runnable: Any, messages: list[BaseMessage], cost: float, starts: int | None
+    ctx: Context,
+    runnable: Any,
+    messages: list[BaseMessage],
+    cost: float,
+    starts: int | None,
+    priority: float,
 ) -> tuple[AIMessage, Any, BaseException | None]:
-    async with request_gate(ctx).slot(cost, starts):
-        reply = await asyncio.wait_for(runnable.ainvoke(messages), timeout=ctx.request_timeout)
+    async with request_gate(ctx).slot(cost, starts, priority), asyncio.timeout(ctx.request_timeout):
+        reply = await runnable.ainvoke(messages)
     if isinstance(reply, dict):  # with_structured_output(include_raw=True)
         return reply["raw"], reply.get("parsed"), reply.get("parsing_error")
     return reply, None, None
@@ -285,6 +345,7 @@ async def call_model(
     runnable = _runnable(ctx, model, schema, tools)
     cost = _request_ceiling(ctx, messages, tools or ((schema,) if schema else ()), max_tokens)
     starts = article_id if role == "write" else None  # a first draft begins an article
+    priority = request_gate(ctx).priority(role, article_id)
     usage = empty_usage()
     responses = 0
     attempt = 0
@@ -292,7 +353,7 @@ async def call_model(
     while True:
         attempt += 1
         try:
-            raw, parsed, parse_error = await _invoke_once(ctx, runnable, messages, cost, starts)
+            raw, parsed, parse_error = await _invoke_once(ctx, runnable, messages, cost, starts, priority)
         except StopRequested:
             raise
         except Exception as error:

@@ -27,7 +27,7 @@ from copyloop.graph.builder import build_graph
 from copyloop.graph.context import Context
 from copyloop.graph.state import ArticleResult, BatchState
 from copyloop.ledger import Ledger
-from copyloop.llm import RequestGate, request_gate
+from copyloop.llm import RequestGate, close_clients, request_gate
 from copyloop.outputs import build_report, write_atomic, write_outputs
 from copyloop.pricing import PRICES_ENV, load_prices
 from copyloop.unfinished import budget_message, unfinished_results
@@ -236,7 +236,7 @@ async def execute(
                     context=context,
                     stream_mode=["custom", "values"],
                     subgraphs=True,
-                    durability="sync",
+                    durability="sync" if checkpoint else None,
                 ):
                     if mode == "values" and not namespace:
                         state = cast(dict[str, Any], data)
@@ -261,6 +261,7 @@ async def execute(
             finally:
                 interrupts.remove()
                 progress.close()
+                await close_clients(context)
             if not state or fatal or stopped:
                 snapshot = await compiled.aget_state(run_config)
                 state = dict(snapshot.values) if snapshot else {}

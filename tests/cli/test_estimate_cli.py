@@ -46,7 +46,7 @@ def test_more_articles_cost_more_and_planner_chunks_count(runner: CliRunner, tmp
     brief = tmp_path / "big.yaml"
     brief.write_text(text, encoding="utf-8")
     data = json.loads(runner.invoke(main, ["estimate", str(brief)]).output)
-    assert data["calls"]["by_node"]["planner"]["low"] == 3  # 40 rows per planner call
+    assert data["calls"]["by_node"]["planner"]["low"] == 4  # 8 rows first, then 40 per planner call
 
 
 @pytest.mark.parametrize(
