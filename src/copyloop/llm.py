@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import math
 import random
 import ssl
 from collections.abc import AsyncIterator
@@ -29,7 +28,6 @@ from pydantic import BaseModel, ValidationError
 from copyloop.budget import BUDGET_STOP, Budget
 from copyloop.errors import FatalAPIError, MalformedReply, ModelCallError, StopRequested
 from copyloop.graph.context import Context
-from copyloop.slots import PrioritySlots
 from copyloop.tokens import prompt_tokens, tools_text
 from copyloop.usage import Usage, add_usage, empty_usage, usage_from_response
 
@@ -72,8 +70,7 @@ class RequestGate:
     """
 
     def __init__(self, limit: int, budget: Budget | None = None) -> None:
-        self._slots = PrioritySlots(limit)
-        self._calls: dict[int, int] = {}
+        self._slots = asyncio.Semaphore(max(1, limit))
         self.budget = budget
         self.in_flight = 0
         self.stop_reason: str | None = None
@@ -100,19 +97,18 @@ class RequestGate:
             raise StopRequested(self.stop_reason, fatal=self.stop_is_fatal)
 
     @contextlib.asynccontextmanager
-    async def slot(
-        self, cost: float = 0.0, starts: int | None = None, priority: float = 0.0
-    ) -> AsyncIterator[None]:
+    async def slot(self, cost: float = 0.0, starts: int | None = None) -> AsyncIterator[None]:
         """Hold one request slot for the duration of the block; `cost` is reserved against the budget.
 
         `starts` is the article a first-draft request begins (the budget paces new articles; see `Budget`).
-        When requests wait for a slot, the lowest `priority` goes first (see `priority`).
+        Requests waiting for a slot are served in arrival order (a priority for articles further along was
+        measured: it made the batch's tail longer, see benchmarks/).
         """
         await self._refuse_if_stopping()
         if self.budget is not None:
             await self._admit(cost, starts)
         try:
-            async with self._slots.hold(priority):
+            async with self._slots:
                 await self._refuse_if_stopping()
                 self.in_flight += 1
                 self._idle.clear()
@@ -145,15 +141,6 @@ class RequestGate:
                     self.stop(BUDGET_STOP)
             await self._refuse_if_stopping()
         self.admitted += 1
-
-    def priority(self, role: str, article_id: int | None) -> float:
-        """Return the place in the queue of an article's next request: the planner first, then the articles with
-        the most requests so far (the longest chains, so the batch's tail stays short), first drafts last."""
-        if article_id is None:
-            return -math.inf if role == "planner" else 0.0
-        done = self._calls.get(article_id, 0)
-        self._calls[article_id] = done + 1
-        return -done
 
 
 def request_gate(ctx: Context) -> RequestGate:
@@ -316,9 +303,8 @@ async def _invoke_once(
     messages: list[BaseMessage],
     cost: float,
     starts: int | None,
-    priority: float,
 ) -> tuple[AIMessage, Any, BaseException | None]:
-    async with request_gate(ctx).slot(cost, starts, priority), asyncio.timeout(ctx.request_timeout):
+    async with request_gate(ctx).slot(cost, starts), asyncio.timeout(ctx.request_timeout):
         reply = await runnable.ainvoke(messages)
     if isinstance(reply, dict):  # with_structured_output(include_raw=True)
         return reply["raw"], reply.get("parsed"), reply.get("parsing_error")
@@ -345,7 +331,6 @@ async def call_model(
     runnable = _runnable(ctx, model, schema, tools)
     cost = _request_ceiling(ctx, messages, tools or ((schema,) if schema else ()), max_tokens)
     starts = article_id if role == "write" else None  # a first draft begins an article
-    priority = request_gate(ctx).priority(role, article_id)
     usage = empty_usage()
     responses = 0
     attempt = 0
@@ -353,7 +338,7 @@ async def call_model(
     while True:
         attempt += 1
         try:
-            raw, parsed, parse_error = await _invoke_once(ctx, runnable, messages, cost, starts, priority)
+            raw, parsed, parse_error = await _invoke_once(ctx, runnable, messages, cost, starts)
         except StopRequested:
             raise
         except Exception as error:
