@@ -6,7 +6,9 @@ Values are plain TypedDicts, not classes, so checkpoints stay small and load wit
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
+
+from typing_extensions import TypedDict  # pydantic (LangGraph server schemas) needs it on Python < 3.12
 
 from copyloop.usage import Usage, add_usage
 

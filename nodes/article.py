@@ -19,6 +19,7 @@ from copyloop.graph.context import Context
 from copyloop.graph.state import ArticleInput
 from copyloop.nodes.finish import error_result
 from copyloop.progress import emit
+from copyloop.tracing import article_config, mark_outcome
 
 ArticleNode = Callable[[ArticleInput, RunnableConfig, Runtime[Context]], Awaitable[dict[str, Any]]]
 
@@ -32,14 +33,17 @@ def article_node(subgraph: CompiledStateGraph) -> ArticleNode:
         if earlier is not None:
             emit({"event": "restored", "article": earlier["id"], "result": earlier})
             return {"articles": [earlier]}
+        traced = article_config(config, state["assignment"])  # run name, tags and metadata for LangSmith
         try:
             # The subgraph keeps no checkpoints of its own; "sync" durability from the parent trips LangGraph.
-            return await subgraph.ainvoke(state, config, durability="async")  # type: ignore[no-any-return]
+            output: dict[str, Any] = await subgraph.ainvoke(state, traced, durability="async")
         except (FatalAPIError, StopRequested):
             raise
         except Exception as error:  # one article's failure must not fail the batch
             result = error_result(state, error)
             emit({"event": "finished", "article": result["id"], "result": result})
-            return {"articles": [result]}
+            output = {"articles": [result]}
+        await mark_outcome(output["articles"][-1], traced)
+        return output
 
     return article

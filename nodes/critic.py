@@ -14,7 +14,8 @@ from copyloop.graph.state import ArticleState, Review
 from copyloop.llm import call_model
 from copyloop.nodes.common import assignment_block, messages_for, render_draft
 from copyloop.progress import emit
-from copyloop.prompts import load
+from copyloop.tracing import mark_gates
+from copyloop.prompts import prompt_for
 
 
 class Score(BaseModel):
@@ -55,13 +56,16 @@ async def critic(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
     assignment, brief = state["assignment"], state["brief"]
     draft = state["drafts"][-1]
     problems = check_draft(draft, brief, assignment["platform"])
+    await mark_gates(draft["number"], problems)  # `gate:<rule>` tags in LangSmith
     if problems:
         # A draft that fails a gate is revised anyway; spend no critic call on it.
         review = Review(draft=draft["number"], problems=problems, scores={}, reasons={}, suggestions=[], passed=False)
         emit({"event": "review", "article": assignment["id"], "draft": draft["number"], "passed": False})
         return {"reviews": [review]}
 
-    prompt = load("critic").format(assignment=assignment_block(assignment, brief), draft=render_draft(draft))
+    prompt = prompt_for(runtime.context, "critic").format(
+        assignment=assignment_block(assignment, brief), draft=render_draft(draft)
+    )
     result = await call_model(
         runtime.context,
         role="critic",
@@ -69,6 +73,7 @@ async def critic(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
         schema=CriticReview,
         max_tokens=1200,
         article_id=assignment["id"],
+        draft=draft["number"],
     )
     verdict: CriticReview = result.value
     scores = {d: getattr(verdict, d).score for d in SCORE_DIMENSIONS}

@@ -16,7 +16,7 @@ from copyloop.graph.state import Assignment, BatchState
 from copyloop.llm import call_model
 from copyloop.nodes.common import messages_for
 from copyloop.platforms import spec_for
-from copyloop.prompts import load
+from copyloop.prompts import prompt_for
 from copyloop.usage import Usage, add_usage, empty_usage
 
 PLAN_CHUNK = 40
@@ -116,7 +116,7 @@ def usable_angles(angles: list[str], count: int) -> list[str] | None:
 
 
 async def _propose(ctx: Context, brief: dict[str, Any], rows: list[Assignment]) -> tuple[list[str] | None, Usage]:
-    prompt = load("planner").format(count=len(rows), rows=_rows_text(rows))
+    prompt = prompt_for(ctx, "planner").format(count=len(rows), rows=_rows_text(rows))
     try:
         result = await call_model(
             ctx,

@@ -14,7 +14,7 @@ from copyloop.nodes.common import assignment_block, messages_for, output_format,
 from copyloop.nodes.critic import threshold
 from copyloop.nodes.writer import draft_max_tokens
 from copyloop.progress import emit
-from copyloop.prompts import load
+from copyloop.prompts import prompt_for
 
 DIMENSION_LABELS = {
     "scene": "场景化",
@@ -49,7 +49,7 @@ async def revise(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
     assignment, brief = state["assignment"], state["brief"]
     draft, review = state["drafts"][-1], state["reviews"][-1]
     fixes, keeps = fixes_and_keeps(review, state["reviews"][:-1], brief)
-    prompt = load("reviser").format(
+    prompt = prompt_for(runtime.context, "reviser").format(
         assignment=assignment_block(assignment, brief),
         draft=render_draft(draft),
         fixes="\n".join(f"- {f}" for f in fixes),
@@ -62,6 +62,7 @@ async def revise(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
         messages=messages_for(brief, prompt),
         max_tokens=draft_max_tokens(brief),
         article_id=assignment["id"],
+        draft=draft["number"] + 1,
     )
     new_draft = parse_draft(result.value, draft["number"] + 1, assignment["platform"])
     emit({"event": "draft", "article": assignment["id"], "draft": new_draft["number"], "chars": new_draft["chars"]})

@@ -22,7 +22,9 @@ from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel
 
 from copyloop.errors import FatalAPIError, MalformedReply, ModelCallError, StopRequested
-from copyloop.graph.context import Context
+from copyloop.graph.context import Context, default_context
+from copyloop.progress import emit
+from copyloop.tracing import call_config
 from copyloop.usage import Usage, add_usage, empty_usage, usage_from_response
 
 log = logging.getLogger(__name__)
@@ -169,28 +171,33 @@ def _backoff(ctx: Context, attempt: int, error: BaseException) -> float:
 
 
 async def _invoke_once(
-    ctx: Context, runnable: Any, messages: list[BaseMessage]
+    ctx: Context, runnable: Any, messages: list[BaseMessage], config: Any
 ) -> tuple[AIMessage, Any, BaseException | None]:
     async with request_gate(ctx).slot():
-        reply = await asyncio.wait_for(runnable.ainvoke(messages), timeout=ctx.request_timeout)
+        reply = await asyncio.wait_for(runnable.ainvoke(messages, config), timeout=ctx.request_timeout)
     if isinstance(reply, dict):  # with_structured_output(include_raw=True)
         return reply["raw"], reply.get("parsed"), reply.get("parsing_error")
     return reply, None, None
 
 
 async def call_model(
-    ctx: Context,
+    ctx: Context | None,
     *,
     role: Role,
     messages: list[BaseMessage],
     max_tokens: int,
     schema: type[SchemaT] | None = None,
     article_id: int | None = None,
+    draft: int | None = None,
 ) -> CallResult:
     """Send one request, retrying transient faults; return the text (or parsed schema) and the usage paid.
 
+    `ctx` None means the process-wide context from the environment (a run started without one, e.g. by the
+    LangGraph server). `draft` is the number of the draft written or judged, for tracing.
     Raises FatalAPIError for a bad key or empty balance, ModelCallError when the request fails for good.
     """
+    ctx = ctx if ctx is not None else default_context()
+    config = call_config(role, draft)
     model = chat_model(ctx, role, max_tokens)
     runnable: Any = (
         model.with_structured_output(schema, method="function_calling", include_raw=True) if schema else model
@@ -202,7 +209,7 @@ async def call_model(
     while True:
         attempt += 1
         try:
-            raw, parsed, parse_error = await _invoke_once(ctx, runnable, messages)
+            raw, parsed, parse_error = await _invoke_once(ctx, runnable, messages, config)
         except StopRequested:
             raise
         except Exception as error:
@@ -227,6 +234,7 @@ async def call_model(
         served_by = str(raw.response_metadata.get("model_name") or ctx.model)
         if ctx.ledger is not None:
             ctx.ledger.record(role, article_id, served_by, this_usage)
+        emit({"event": "usage", "role": role, "article": article_id, "model": served_by, "usage": this_usage})
         try:
             value = _interpret(raw, parsed, parse_error, schema)
         except MalformedReply as error:
