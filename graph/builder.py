@@ -15,6 +15,7 @@ from copyloop.nodes.critic import critic, route_after_critic
 from copyloop.nodes.finish import finish
 from copyloop.nodes.planner import plan
 from copyloop.nodes.reviser import revise
+from copyloop.portal import sync_and_async
 from copyloop.nodes.writer import write
 
 
@@ -53,8 +54,9 @@ def build_graph(article_checkpointer: Any = False) -> StateGraph[BatchState, Con
     """
     article = build_article_graph().compile(checkpointer=article_checkpointer, name="article")
     builder = StateGraph(BatchState, context_schema=Context)
-    builder.add_node("plan", plan)
-    builder.add_node("article", article_node(article), input_schema=ArticleInput)
+    # The parent-level nodes also get sync twins (see copyloop.portal) so `graph.invoke` works as well.
+    builder.add_node("plan", sync_and_async(plan, "plan"))
+    builder.add_node("article", sync_and_async(article_node(article), "article"), input_schema=ArticleInput)
     builder.add_edge(START, "plan")
     builder.add_conditional_edges("plan", fan_out, ["article"])
     builder.add_edge("article", END)
