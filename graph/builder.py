@@ -15,8 +15,8 @@ from copyloop.nodes.critic import critic, route_after_critic
 from copyloop.nodes.finish import finish
 from copyloop.nodes.planner import plan
 from copyloop.nodes.reviser import revise
-from copyloop.portal import sync_and_async
 from copyloop.nodes.writer import write
+from copyloop.portal import sync_and_async
 
 
 def build_article_graph() -> StateGraph[ArticleState, Context, ArticleInput, ArticleOutput]:

@@ -44,20 +44,20 @@ def run_in_portal(coroutine: Coroutine[Any, Any, T]) -> T:
     def start() -> None:
         task = loop.create_task(coroutine, context=context)
         task.add_done_callback(
-            lambda t: result.set_exception(t.exception())  # type: ignore[arg-type]
-            if not t.cancelled() and t.exception()
-            else result.cancel()
-            if t.cancelled()
-            else result.set_result(t.result())
+            lambda t: (
+                result.set_exception(t.exception())  # type: ignore[arg-type]
+                if not t.cancelled() and t.exception()
+                else result.cancel()
+                if t.cancelled()
+                else result.set_result(t.result())
+            )
         )
 
     loop.call_soon_threadsafe(start)
     return result.result()
 
 
-def sync_and_async(
-    node: Callable[[Any, Runtime[Any]], Awaitable[Any]], name: str
-) -> RunnableCallable:
+def sync_and_async(node: Callable[[Any, Runtime[Any]], Awaitable[Any]], name: str) -> RunnableCallable:
     """Return a node usable from both `invoke` and `ainvoke`: the async function, plus a sync twin via the portal."""
 
     def sync_node(state: Any, runtime: Runtime[Any]) -> Any:
