@@ -7,12 +7,12 @@ unfinished in the checkpoint, so `copyloop resume` runs it again. (An error hand
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph._internal._constants import CONFIG_KEY_DURABILITY
 from langgraph.config import get_config
-from langgraph.graph._node import _NodeWithRuntime
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
@@ -22,7 +22,7 @@ from copyloop.graph.state import ArticleInput
 from copyloop.nodes.finish import error_result
 from copyloop.progress import emit
 
-ArticleNode = _NodeWithRuntime[ArticleInput, Context]
+ArticleNode = Callable[[ArticleInput, Runtime[Context]], Awaitable[dict[str, Any]]]
 
 
 def _subgraph_config() -> RunnableConfig:

@@ -41,17 +41,16 @@ def run_in_portal(coroutine: Coroutine[Any, Any, T]) -> T:
     context = contextvars.copy_context()
     result: concurrent.futures.Future[T] = concurrent.futures.Future()
 
+    def settle(task: asyncio.Task[T]) -> None:
+        if task.cancelled():
+            result.cancel()
+        elif (error := task.exception()) is not None:
+            result.set_exception(error)
+        else:
+            result.set_result(task.result())
+
     def start() -> None:
-        task = loop.create_task(coroutine, context=context)
-        task.add_done_callback(
-            lambda t: (
-                result.set_exception(t.exception())  # type: ignore[arg-type]
-                if not t.cancelled() and t.exception()
-                else result.cancel()
-                if t.cancelled()
-                else result.set_result(t.result())
-            )
-        )
+        loop.create_task(coroutine, context=context).add_done_callback(settle)
 
     loop.call_soon_threadsafe(start)
     return result.result()
