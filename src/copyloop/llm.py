@@ -48,9 +48,9 @@ class CallResult:
     model: str
 
 
-def _runtime_cache(ctx: Context) -> dict[str, Any]:
-    cache = ctx.__dict__.setdefault("_runtime_cache", {})
-    return cache  # type: ignore[no-any-return]
+def _runtime_cache(ctx: Context) -> dict[Any, Any]:
+    cache: dict[Any, Any] = ctx.__dict__.setdefault("_runtime_cache", {})
+    return cache
 
 
 class RequestGate:
@@ -104,7 +104,8 @@ def request_gate(ctx: Context) -> RequestGate:
     key = ("gate", id(asyncio.get_running_loop()))
     if key not in cache:
         cache[key] = RequestGate(ctx.max_concurrency)
-    return cache[key]  # type: ignore[no-any-return]
+    gate: RequestGate = cache[key]
+    return gate
 
 
 def chat_model(ctx: Context, role: str, max_tokens: int) -> BaseChatModel:
@@ -129,7 +130,8 @@ def chat_model(ctx: Context, role: str, max_tokens: int) -> BaseChatModel:
             # max_completion_tokens by langchain-openai, which DeepSeek may ignore, so repeat it.
             extra_body={"thinking": {"type": "disabled"}, "max_tokens": max_tokens},
         )
-    return cache[key]  # type: ignore[no-any-return]
+    model: BaseChatModel = cache[key]
+    return model
 
 
 def _retry_after(error: BaseException) -> float | None:
@@ -241,7 +243,9 @@ async def call_model(
             malformed += 1
             attempt -= 1  # malformed replies have their own budget
             if malformed > ctx.max_malformed:
-                raise ModelCallError(f"{role} reply unusable after {malformed} tries: {error}", usage) from None
+                raise ModelCallError(
+                    f"{role} reply unusable after {malformed} tries: {error}", usage
+                ) from None
             log.info("%s reply malformed (%s); asking again", role, error)
             continue
         return CallResult(value=value, usage=usage, responses=responses, model=served_by)
