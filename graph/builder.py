@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -14,6 +14,7 @@ from copyloop.nodes.article import article_node
 from copyloop.nodes.critic import critic, route_after_critic
 from copyloop.nodes.finish import finish
 from copyloop.nodes.planner import plan
+from copyloop.nodes.review import review_plan
 from copyloop.nodes.reviser import revise
 from copyloop.nodes.writer import write
 from copyloop.portal import sync_and_async
@@ -45,8 +46,15 @@ def fan_out(state: BatchState) -> list[Send]:
     ]
 
 
+def route_after_plan(state: BatchState) -> Literal["review_plan"] | list[Send]:
+    """Stop for a plan review when the input asks for one (`review_plan: true`); else fan out to the articles."""
+    if state.get("review_plan"):
+        return "review_plan"
+    return fan_out(state)
+
+
 def build_graph(article_checkpointer: Any = False) -> StateGraph[BatchState, Context, BatchState, BatchState]:
-    """Return the uncompiled batch graph: plan → one `article` subgraph per assignment, in parallel.
+    """Return the uncompiled batch graph: plan → (review_plan →) one `article` subgraph per assignment, in parallel.
 
     The article loop lives inside the subgraph so articles never wait for each other between rounds.
     `article_checkpointer=False` (default) restarts an interrupted article from its first step on resume and keeps
@@ -57,8 +65,10 @@ def build_graph(article_checkpointer: Any = False) -> StateGraph[BatchState, Con
     # The parent-level nodes also get sync twins (see copyloop.portal) so `graph.invoke` works as well.
     builder.add_node("plan", sync_and_async(plan, "plan"))
     builder.add_node("article", sync_and_async(article_node(article), "article"), input_schema=ArticleInput)
+    builder.add_node("review_plan", review_plan)
     builder.add_edge(START, "plan")
-    builder.add_conditional_edges("plan", fan_out, ["article"])
+    builder.add_conditional_edges("plan", route_after_plan, ["review_plan", "article"])
+    builder.add_conditional_edges("review_plan", fan_out, ["article"])
     builder.add_edge("article", END)
     return builder
 

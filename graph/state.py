@@ -97,8 +97,11 @@ class BatchState(TypedDict, total=False):
     briefs: list[dict[str, Any]]
     """Input: validated briefs as dicts (`Brief.model_dump()`). Last write wins."""
 
+    review_plan: bool
+    """Input: pause after planning for a person to approve or edit the plan (an interrupt; needs a checkpointer)."""
+
     assignments: list[Assignment]
-    """The plan, one row per article, written once by the planner. Last write wins."""
+    """The plan, one row per article, written by the planner (and the plan review, if any). Last write wins."""
 
     articles: Annotated[list[ArticleResult], operator.add]
     """Finished articles; each per-article subgraph appends its one result (in finishing order)."""

@@ -43,7 +43,8 @@ def article_node(subgraph: CompiledStateGraph[Any, Any, Any, Any]) -> ArticleNod
         if earlier is not None:
             emit({"event": "restored", "article": earlier["id"], "result": earlier})
             return {"articles": [earlier]}
-        traced = article_config(_subgraph_config(), state["assignment"])  # run name, tags, metadata for LangSmith
+        # The run name, tags and metadata this article's runs carry in LangSmith.
+        traced = article_config(_subgraph_config(), state["assignment"])
         try:
             output: dict[str, Any] = await subgraph.ainvoke(state, traced)
         except (FatalAPIError, StopRequested):

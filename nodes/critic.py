@@ -14,8 +14,8 @@ from copyloop.graph.state import ArticleState, Review
 from copyloop.llm import call_model
 from copyloop.nodes.common import assignment_block, messages_for, render_draft
 from copyloop.progress import emit
-from copyloop.tracing import mark_gates
 from copyloop.prompts import prompt_for
+from copyloop.tracing import mark_gates
 
 
 class Score(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -12,16 +13,22 @@ import click
 
 from copyloop import config
 from copyloop.brief import BriefError, load_briefs
+from copyloop.ledger import Ledger
+from copyloop.plan_review import TerminalReviewer
 from copyloop.platforms import spec_for
+from copyloop.progress_view import LiveProgress, Tally
 from copyloop.runner import (
     EXIT_INPUT,
+    LEDGER_FILE,
     RUN_FILE,
+    ProgressHook,
     RunOutcome,
     RunSettings,
     execute,
     read_progress,
     settings_for,
 )
+from copyloop.tracing import flush as flush_traces
 
 
 def fail_input(message: str) -> None:
@@ -38,6 +45,10 @@ class LineProgress:
 
     def __call__(self, event: dict[str, Any]) -> None:
         """Handle one progress event from the graph."""
+        if event.get("event") == "update":  # the plan's size, after planning or a plan review
+            tally = Tally(total=self.total)
+            tally.update(event)
+            self.total = tally.total
         if event.get("event") != "finished" or self.quiet:
             return
         self.done += 1
@@ -51,7 +62,30 @@ class LineProgress:
         )
 
 
+def _progress(total: int, quiet: bool, out: Path | None = None) -> tuple[ProgressHook, Any]:
+    """Return (event handler, context to run it in): a live panel on a terminal, plain lines otherwise."""
+    earlier = read_progress(out) if out else []
+    if quiet or not (sys.stdout.isatty() and sys.stderr.isatty()):
+        return LineProgress(total, quiet, len(earlier)), contextlib.nullcontext()
+    ledger = Ledger(out / LEDGER_FILE) if out else None
+    live = LiveProgress(
+        total,
+        earlier=list(earlier),  # type: ignore[arg-type]
+        usage=ledger.totals() if ledger else None,
+        calls=ledger.calls() if ledger else 0,
+    )
+    return live, live
+
+
+def _reviewer(progress: ProgressHook) -> TerminalReviewer:
+    reviewer = TerminalReviewer()
+    if isinstance(progress, LiveProgress):
+        reviewer.before = progress.pause
+    return reviewer
+
+
 def _finish(outcome: RunOutcome, out: Path) -> None:
+    flush_traces()  # send queued LangSmith traces before the process exits
     report = outcome.report
     if outcome.message:
         click.echo(f"copyloop: {outcome.message}", err=True)
@@ -61,7 +95,9 @@ def _finish(outcome: RunOutcome, out: Path) -> None:
         f"{report['llm_calls']} model calls, {report['usage']['prompt_tokens']}+"
         f"{report['usage']['completion_tokens']} tokens; {report['wall_seconds']} s"
     )
-    click.echo(f"outputs: {out / 'articles.jsonl'}, {out / 'articles.md'}, {out / 'report.json'}")
+    click.echo(
+        f"outputs: {out / 'articles.jsonl'}, {out / 'articles.md'}, {out / 'report.json'}, {out / 'report.html'}"
+    )
     sys.exit(outcome.exit_code)
 
 
@@ -89,6 +125,11 @@ def main() -> None:
 @click.option("--offline", is_flag=True, help="Use the built-in DeepSeek simulator instead of the API.")
 @click.option("--seed", type=int, default=None, help="Simulator seed (offline runs are deterministic).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@click.option(
+    "--review-plan",
+    is_flag=True,
+    help="Show the plan and wait for approval or edits before writing (commands from stdin when not a TTY).",
+)
 def run(
     briefs: tuple[Path, ...],
     out: Path,
@@ -97,6 +138,7 @@ def run(
     offline: bool,
     seed: int | None,
     quiet: bool,
+    review_plan: bool,
 ) -> None:
     """Write the articles the BRIEF files order, into --out."""
     try:
@@ -124,7 +166,10 @@ def run(
     except ValueError as error:
         fail_input(str(error))
     total = sum(b.article_count for b in loaded)
-    outcome = asyncio.run(execute(settings, out, on_event=LineProgress(total, quiet)))
+    progress, showing = _progress(total, quiet)
+    review = _reviewer(progress) if review_plan else None
+    with showing:
+        outcome = asyncio.run(execute(settings, out, on_event=progress, review=review))
     _finish(outcome, out)
 
 
@@ -148,7 +193,11 @@ def resume(out: Path, quiet: bool) -> None:
     done = len(read_progress(out))
     if not quiet:
         click.echo(f"resuming {out}: {done} of {total} articles already finished", err=True)
-    outcome = asyncio.run(execute(settings, out, resume=True, on_event=LineProgress(total, quiet, done)))
+    progress, showing = _progress(total, quiet, out)
+    with showing:  # a run that paused at its plan review asks again
+        outcome = asyncio.run(
+            execute(settings, out, resume=True, on_event=progress, review=_reviewer(progress))
+        )
     _finish(outcome, out)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from copyloop.graph.state import ArticleResult
 from copyloop.platforms import spec_for
+from copyloop.report_html import render_html
 from copyloop.usage import Usage, add_usage, empty_usage
 
 ARTICLE_FIELDS = (
@@ -143,3 +144,4 @@ def write_outputs(out: Path, articles: list[ArticleResult], report: dict[str, An
     write_atomic(out / "drafts.jsonl", history)
     write_atomic(out / "articles.md", render_markdown(ordered, report))
     write_atomic(out / "report.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    write_atomic(out / "report.html", render_html(ordered, report))  # type: ignore[arg-type]

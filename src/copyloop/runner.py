@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.types import Command
 
 from copyloop import config
 from copyloop.brief import Brief, parse_brief
@@ -26,6 +27,8 @@ from copyloop.graph.state import ArticleResult, BatchState
 from copyloop.ledger import Ledger
 from copyloop.llm import RequestGate, request_gate
 from copyloop.outputs import build_report, write_atomic, write_outputs
+from copyloop.plan_review import PlanReviewer, pending_interrupt
+from copyloop.tracing import batch_config
 
 RUN_FILE = "run.json"
 PROGRESS_FILE = "progress.jsonl"
@@ -157,22 +160,37 @@ def read_progress(out: Path) -> list[ArticleResult]:
 
 
 async def execute(
-    settings: RunSettings, out: Path, *, resume: bool = False, on_event: ProgressHook | None = None
+    settings: RunSettings,
+    out: Path,
+    *,
+    resume: bool = False,
+    on_event: ProgressHook | None = None,
+    review: PlanReviewer | None = None,
+    decision: dict[str, Any] | None = None,
 ) -> RunOutcome:
-    """Run (or resume) the batch described by `settings`, writing everything into `out`."""
+    """Run (or resume) the batch described by `settings`, writing everything into `out`.
+
+    With `review`, the plan is shown to it before any article is written (see copyloop.plan_review); on resume
+    it answers a review the run paused at. `decision` resumes such a pause with that answer.
+    """
     out.mkdir(parents=True, exist_ok=True)
     if not resume:
         settings.save(out)
     started = time.monotonic()
     ledger = Ledger(out / LEDGER_FILE)
-    graph_input: BatchState | None = None if resume else BatchState(briefs=settings.briefs)
+    graph_input: BatchState | Command[Any] | None = None if resume else BatchState(briefs=settings.briefs)
+    if isinstance(graph_input, dict) and review is not None:
+        graph_input["review_plan"] = True
+    if decision is not None:
+        graph_input = Command(resume=decision)
     run_config: RunnableConfig = {
         "configurable": {"thread_id": settings.thread_id},
         # Articles hold a task slot for their whole life; model requests are capped by the context's semaphore.
         "max_concurrency": max(2 * settings.max_concurrency, 8),
-        "run_name": "copyloop batch",
+        **batch_config(settings.briefs, settings.thread_id),  # run name, tags, metadata for LangSmith
     }
     state: dict[str, Any] = {}
+    pending: dict[str, Any] | None = None
     fatal: FatalAPIError | None = None
     stopped: str | None = None
     with _endpoint(settings) as (base_url, api_key):
@@ -194,12 +212,16 @@ async def execute(
                     graph_input,
                     run_config,
                     context=context,
-                    stream_mode=["custom", "values"],
+                    stream_mode=["custom", "values", "updates"],
                     subgraphs=True,
                     durability="sync",
                 ):
                     if mode == "values" and not namespace:
                         state = cast(dict[str, Any], data)
+                    elif mode == "updates" and not namespace and isinstance(data, dict):
+                        pending = pending_interrupt(data) or pending
+                        if on_event:
+                            on_event({"event": "update", "update": data})
                     elif mode == "custom" and isinstance(data, dict):
                         if data.get("event") == "finished":
                             progress.write(json.dumps(data["result"], ensure_ascii=False) + "\n")
@@ -224,6 +246,14 @@ async def execute(
             if not state or fatal or stopped:
                 snapshot = await compiled.aget_state(run_config)
                 state = dict(snapshot.values) if snapshot else {}
+
+    if pending is not None and not (fatal or stopped):  # paused for a plan review
+        answer = review(pending) if review is not None else None
+        if answer is not None:
+            return await execute(
+                settings, out, resume=True, on_event=on_event, review=review, decision=answer
+            )
+        stopped = "the plan awaits review"
 
     articles: list[ArticleResult] = list(state.get("articles") or [])
     known = {a["id"] for a in articles}

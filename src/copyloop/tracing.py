@@ -10,7 +10,7 @@ Nothing secret goes into either: only names from the brief, ids, counts and outc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig, RunnableLambda
@@ -20,16 +20,16 @@ from copyloop.platforms import spec_for
 BATCH_TAG = "copyloop"
 
 
-def batch_config(briefs: Sequence[dict[str, Any]], batch_id: str, articles: int | None = None) -> RunnableConfig:
+def batch_config(briefs: Sequence[Mapping[str, Any]], batch_id: str) -> RunnableConfig:
     """Return `run_name`, `tags` and `metadata` for a whole batch run (`batch_id` is the run's thread id)."""
     products = list(dict.fromkeys(b["product"]["name"] for b in briefs))
-    name = f"copyloop · {' + '.join(products)}"
-    if articles is not None:
-        name += f" · {articles} articles"
+    articles = sum(
+        b.get("count") or len(b["personas"]) * len(b["selling_points"]) * len(b["platforms"]) for b in briefs
+    )
     return RunnableConfig(
-        run_name=name,
-        tags=[BATCH_TAG, "batch"],
-        metadata={"batch_id": batch_id, "products": products},
+        run_name=f"copyloop · {' + '.join(products)} · {articles} articles",
+        tags=[BATCH_TAG],  # inherited by every run below: all of copyloop's runs carry it
+        metadata={"batch_id": batch_id, "products": products, "articles_ordered": articles},
     )
 
 
@@ -41,7 +41,7 @@ def batch_id_of(config: RunnableConfig) -> str | None:
     return str(found) if found else None
 
 
-def article_config(config: RunnableConfig, assignment: dict[str, Any]) -> RunnableConfig:
+def article_config(config: RunnableConfig, assignment: Mapping[str, Any]) -> RunnableConfig:
     """Return `config` extended for one article's subgraph run: its name, filterable tags and metadata."""
     label = spec_for(assignment["platform"]).label
     fields = {
@@ -60,14 +60,13 @@ def article_config(config: RunnableConfig, assignment: dict[str, Any]) -> Runnab
         f"selling_point:{assignment['selling_point']}",
         f"platform:{assignment['platform']}",
     ]
-    return RunnableConfig(
-        **{  # type: ignore[typeddict-item]
-            **config,
-            "run_name": f"article {assignment['id']} · {assignment['persona']} · {assignment['selling_point']} · {label}",
-            "tags": [*(config.get("tags") or []), *tags],
-            "metadata": {**(config.get("metadata") or {}), **fields},
-        }
+    traced = RunnableConfig(**config)
+    traced["run_name"] = (
+        f"article {assignment['id']} · {assignment['persona']} · {assignment['selling_point']} · {label}"
     )
+    traced["tags"] = [*(config.get("tags") or []), *tags]
+    traced["metadata"] = {**(config.get("metadata") or {}), **fields}
+    return traced
 
 
 def call_config(role: str, draft: int | None) -> RunnableConfig:
@@ -100,7 +99,7 @@ async def mark(
     await RunnableLambda(lambda _: outputs, name=name).ainvoke(metadata, config)
 
 
-async def mark_gates(draft: int, problems: Sequence[dict[str, Any]]) -> None:
+async def mark_gates(draft: int, problems: Sequence[Mapping[str, Any]]) -> None:
     """Record the code gates' verdict on one draft: tags `gate:<rule>` per failed rule, or `gate:clear`."""
     rules = sorted({p["rule"] for p in problems})
     tags = [f"gate:{rule}" for rule in rules] or ["gate:clear"]
