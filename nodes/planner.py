@@ -10,6 +10,7 @@ from typing import Any, cast
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
+from copyloop.brief import parse_brief
 from copyloop.errors import ModelCallError
 from copyloop.graph.context import Context
 from copyloop.graph.state import Assignment, BatchState
@@ -140,7 +141,8 @@ async def _propose(
 
 async def plan(state: BatchState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Make the assignment table: coverage in code, one angle per row proposed by the model."""
-    briefs = state["briefs"]
+    # Validated again so a raw brief (e.g. typed into LangGraph Studio) works too; a no-op for validated ones.
+    briefs = [parse_brief(b, f"briefs[{i}]").model_dump() for i, b in enumerate(state["briefs"])]
     rows = table_for(briefs)
     problems = coverage_problems(rows)
     if problems:  # spread() guarantees balance; this guards the guarantee
@@ -168,4 +170,4 @@ async def plan(state: BatchState, runtime: Runtime[Context]) -> dict[str, Any]:
             continue
         for row, angle in zip(chunk, angles, strict=True):
             row["angle"] = angle
-    return {"assignments": rows, "warnings": warnings, "usage": usage}
+    return {"briefs": briefs, "assignments": rows, "warnings": warnings, "usage": usage}
