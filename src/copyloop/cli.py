@@ -16,7 +16,7 @@ from copyloop.brief import BriefError, load_briefs
 from copyloop.ledger import Ledger
 from copyloop.plan_review import TerminalReviewer
 from copyloop.platforms import spec_for
-from copyloop.progress_view import LiveProgress, Tally
+from copyloop.progress_view import LiveProgress, planned_total
 from copyloop.runner import (
     EXIT_INPUT,
     LEDGER_FILE,
@@ -45,10 +45,7 @@ class LineProgress:
 
     def __call__(self, event: dict[str, Any]) -> None:
         """Handle one progress event from the graph."""
-        if event.get("event") == "update":  # the plan's size, after planning or a plan review
-            tally = Tally(total=self.total)
-            tally.update(event)
-            self.total = tally.total
+        self.total = planned_total(event) or self.total  # the plan's size, after planning or a plan review
         if event.get("event") != "finished" or self.quiet:
             return
         self.done += 1
@@ -190,6 +187,8 @@ def resume(out: Path, quiet: bool) -> None:
         b["count"] or len(b["personas"]) * len(b["selling_points"]) * len(b["platforms"])
         for b in settings.briefs
     )
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # a plan review may have dropped rows
+        total = json.loads((out / "report.json").read_text(encoding="utf-8")).get("planned") or total
     done = len(read_progress(out))
     if not quiet:
         click.echo(f"resuming {out}: {done} of {total} articles already finished", err=True)

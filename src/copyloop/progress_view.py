@@ -39,6 +39,16 @@ def cost_cny(usage: Usage, model: str) -> float | None:
         return None
 
 
+def planned_total(event: dict[str, Any]) -> int | None:
+    """Return the plan's size if `event` is a root-graph update that (re)wrote the plan, else None."""
+    if event.get("event") != "update":
+        return None
+    for node_update in (event.get("update") or {}).values():
+        if isinstance(node_update, dict) and "assignments" in node_update:
+            return len(node_update["assignments"])
+    return None
+
+
 @dataclass
 class Tally:
     """Running totals of a batch, updated from progress events."""
@@ -79,10 +89,8 @@ class Tally:
             cost = cost_cny(event["usage"], str(event.get("model") or ""))
             if cost is not None:
                 self.cny = (self.cny or 0.0) + cost
-        elif kind == "update":
-            for node_update in (event.get("update") or {}).values():
-                if isinstance(node_update, dict) and "assignments" in node_update:
-                    self.total = len(node_update["assignments"])
+        elif (planned := planned_total(event)) is not None:
+            self.total = planned
         return None
 
     def summary(self) -> str:

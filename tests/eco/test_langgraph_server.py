@@ -106,7 +106,11 @@ def test_langgraph_dev_runs_a_brief_with_plan_review_through_its_http_api(
         "personas": ["宝妈"],
         "selling_points": ["空间", "安全"],
     }
-    run = {"assistant_id": "copyloop", "input": {"briefs": [brief], "review_plan": True}}
+    run = {
+        "assistant_id": "copyloop",
+        "input": {"briefs": [brief], "review_plan": True},
+        "context": {"max_concurrency": 2},  # Studio's context form; unset fields come from the environment
+    }
     assert client.post(f"/threads/{thread}/runs/wait", json=run).status_code == 200
     state = client.get(f"/threads/{thread}/state").json()
     assert state["next"] == ["review_plan"]
