@@ -11,7 +11,8 @@ from langgraph.types import Send
 from copyloop.graph.context import Context
 from copyloop.graph.state import ArticleInput, ArticleOutput, ArticleState, BatchState
 from copyloop.nodes.critic import critic, route_after_critic
-from copyloop.nodes.finish import article_failed, finish
+from copyloop.nodes.article import article_node
+from copyloop.nodes.finish import finish
 from copyloop.nodes.planner import plan
 from copyloop.nodes.reviser import revise
 from copyloop.nodes.writer import write
@@ -51,7 +52,7 @@ def build_graph(article_checkpointer: Any = False) -> StateGraph:
     article = build_article_graph().compile(checkpointer=article_checkpointer, name="article")
     builder = StateGraph(BatchState, context_schema=Context)
     builder.add_node("plan", plan)
-    builder.add_node("article", article, error_handler=article_failed)
+    builder.add_node("article", article_node(article), input_schema=ArticleInput)
     builder.add_edge(START, "plan")
     builder.add_conditional_edges("plan", fan_out, ["article"])
     builder.add_edge("article", END)

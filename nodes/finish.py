@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from langgraph.errors import NodeError
-
-from copyloop.errors import FatalAPIError, ModelCallError
+from copyloop.errors import ModelCallError
 from copyloop.gates import format_problem
 from copyloop.graph.state import ArticleInput, ArticleResult, ArticleState, Draft, Review
 from copyloop.nodes.critic import failing_dimensions, threshold
@@ -60,17 +58,11 @@ def finish(state: ArticleState) -> dict[str, Any]:
     return {"articles": [result]}
 
 
-def article_failed(state: ArticleInput, error: NodeError) -> dict[str, Any]:
-    """Record an article whose subgraph raised as status `error`, so the rest of the batch goes on.
-
-    A fatal API error (bad key, empty balance) is re-raised: it stops the whole batch at once.
-    """
-    cause = error.error
-    if isinstance(cause, FatalAPIError):
-        raise cause
+def error_result(state: ArticleInput, cause: BaseException) -> ArticleResult:
+    """Return the result of an article that failed for good: status `error` with the reason."""
     assignment = state["assignment"]
     message = str(cause) if isinstance(cause, ModelCallError) else f"{type(cause).__name__}: {cause}"
-    result = ArticleResult(
+    return ArticleResult(
         id=assignment["id"],
         brief_index=assignment["brief_index"],
         product=assignment["product"],
@@ -92,5 +84,3 @@ def article_failed(state: ArticleInput, error: NodeError) -> dict[str, Any]:
         error=message[:500],
         history=[],
     )
-    emit({"event": "finished", "article": assignment["id"], "result": result})
-    return {"articles": [result]}

@@ -27,3 +27,11 @@ class ModelCallError(CopyloopError):
 
 class MalformedReply(CopyloopError):
     """A structured reply that was blank or did not match its schema."""
+
+
+class StopRequested(CopyloopError):
+    """The batch was asked to stop (Ctrl-C, or a fatal error elsewhere); unfinished articles stay resumable."""
+
+    def __init__(self, message: str, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.fatal = fatal

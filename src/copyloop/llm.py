@@ -8,8 +8,10 @@ outside the semaphore and takes a slot again for its next attempt.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -19,7 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel
 
-from copyloop.errors import FatalAPIError, MalformedReply, ModelCallError
+from copyloop.errors import FatalAPIError, MalformedReply, ModelCallError, StopRequested
 from copyloop.graph.context import Context
 from copyloop.usage import Usage, add_usage, empty_usage, usage_from_response
 
@@ -49,13 +51,57 @@ def _runtime_cache(ctx: Context) -> dict[str, Any]:
     return cache  # type: ignore[no-any-return]
 
 
-def limiter(ctx: Context) -> asyncio.Semaphore:
-    """Return the batch-wide semaphore that caps model requests in flight (one per context and event loop)."""
+class RequestGate:
+    """Admit model requests: at most `limit` in flight, none new once a stop is asked for.
+
+    On a stop (Ctrl-C, a fatal API error) requests already in flight are let finish and recorded — they are
+    paid for — and every caller then raises StopRequested, which ends the run with its checkpoint intact.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._slots = asyncio.Semaphore(max(1, limit))
+        self.in_flight = 0
+        self.stop_reason: str | None = None
+        self.stop_is_fatal = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def stop(self, reason: str, *, fatal: bool = False) -> None:
+        """Refuse new requests from now on; `fatal` marks an API refusal rather than a user's request."""
+        if self.stop_reason is None:
+            self.stop_reason, self.stop_is_fatal = reason, fatal
+
+    async def drained(self) -> None:
+        """Wait until no request is in flight."""
+        await self._idle.wait()
+
+    async def _refuse_if_stopping(self) -> None:
+        if self.stop_reason is not None:
+            await self._idle.wait()  # drain: let requests in flight come back (and be recorded) first
+            raise StopRequested(self.stop_reason, fatal=self.stop_is_fatal)
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one request slot for the duration of the block."""
+        await self._refuse_if_stopping()
+        async with self._slots:
+            await self._refuse_if_stopping()
+            self.in_flight += 1
+            self._idle.clear()
+            try:
+                yield
+            finally:
+                self.in_flight -= 1
+                if self.in_flight == 0:
+                    self._idle.set()
+
+
+def request_gate(ctx: Context) -> RequestGate:
+    """Return the batch-wide request gate of a context (one per context and event loop)."""
     cache = _runtime_cache(ctx)
-    loop = asyncio.get_running_loop()
-    key = ("limiter", id(loop))
+    key = ("gate", id(asyncio.get_running_loop()))
     if key not in cache:
-        cache[key] = asyncio.Semaphore(max(1, ctx.max_concurrency))
+        cache[key] = RequestGate(ctx.max_concurrency)
     return cache[key]  # type: ignore[no-any-return]
 
 
@@ -125,7 +171,7 @@ def _backoff(ctx: Context, attempt: int, error: BaseException) -> float:
 async def _invoke_once(
     ctx: Context, runnable: Any, messages: list[BaseMessage]
 ) -> tuple[AIMessage, Any, BaseException | None]:
-    async with limiter(ctx):
+    async with request_gate(ctx).slot():
         reply = await asyncio.wait_for(runnable.ainvoke(messages), timeout=ctx.request_timeout)
     if isinstance(reply, dict):  # with_structured_output(include_raw=True)
         return reply["raw"], reply.get("parsed"), reply.get("parsing_error")
@@ -157,11 +203,17 @@ async def call_model(
         attempt += 1
         try:
             raw, parsed, parse_error = await _invoke_once(ctx, runnable, messages)
+        except StopRequested:
+            raise
         except Exception as error:
             kind = _classify(error)
             if kind == "fatal":
                 assert isinstance(error, openai.APIStatusError)
-                raise FatalAPIError(_fatal_message(error), error.status_code) from None
+                message = _fatal_message(error)
+                gate = request_gate(ctx)
+                gate.stop(message, fatal=True)  # no new request anywhere in the batch
+                await gate.drained()  # the others' requests in flight are paid for: let them be recorded
+                raise FatalAPIError(message, error.status_code) from None
             if kind == "permanent" or attempt >= ctx.max_attempts:
                 raise ModelCallError(f"{role} request failed: {_describe(error)}", usage) from None
             delay = _backoff(ctx, attempt, error)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import signal
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -15,11 +18,12 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from copyloop import config
 from copyloop.brief import Brief, parse_brief
-from copyloop.errors import FatalAPIError
+from copyloop.errors import FatalAPIError, StopRequested
 from copyloop.graph.builder import build_graph
 from copyloop.graph.context import Context
 from copyloop.graph.state import ArticleResult
 from copyloop.ledger import Ledger
+from copyloop.llm import RequestGate, request_gate
 from copyloop.outputs import build_report, write_atomic, write_outputs
 
 RUN_FILE = "run.json"
@@ -27,7 +31,38 @@ PROGRESS_FILE = "progress.jsonl"
 LEDGER_FILE = "ledger.jsonl"
 CHECKPOINT_FILE = "checkpoints.sqlite"
 
-EXIT_OK, EXIT_INPUT, EXIT_ARTICLE_ERRORS, EXIT_FATAL = 0, 2, 3, 4
+ProgressHook = Callable[[dict[str, Any]], None]
+EXIT_OK, EXIT_INPUT, EXIT_ARTICLE_ERRORS, EXIT_FATAL, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
+
+
+class _InterruptHandler:
+    """First Ctrl-C: stop starting requests, let those in flight finish, end the run. Second: stop at once."""
+
+    def __init__(self, gate: RequestGate, task: asyncio.Task[Any] | None, on_event: ProgressHook | None) -> None:
+        self.gate, self.task, self.on_event, self.count = gate, task, on_event, 0
+        self._loop = asyncio.get_running_loop()
+        try:
+            self._loop.add_signal_handler(signal.SIGINT, self._handle)
+            self.installed = True
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+            self.installed = False
+
+    def _handle(self) -> None:
+        self.count += 1
+        if self.count == 1:
+            self.gate.stop("interrupted")
+            print(
+                f"\ncopyloop: stopping — waiting for {self.gate.in_flight} requests in flight "
+                "(Ctrl-C again to stop at once)",
+                file=sys.stderr,
+            )
+        elif self.task is not None:
+            self.task.cancel()
+
+    def remove(self) -> None:
+        """Give SIGINT back to Python's default handling."""
+        if self.installed:
+            self._loop.remove_signal_handler(signal.SIGINT)
 
 
 @dataclass
@@ -66,9 +101,6 @@ class RunOutcome:
     message: str = ""
 
 
-ProgressHook = Callable[[dict[str, Any]], None]
-
-
 def settings_for(briefs: list[Brief], **options: Any) -> RunSettings:
     """Build run settings from validated briefs and CLI options (None means: environment, then default)."""
     return RunSettings(
@@ -91,7 +123,8 @@ def settings_for(briefs: list[Brief], **options: Any) -> RunSettings:
 def _endpoint(settings: RunSettings) -> Any:
     """Yield (base_url, api_key): the in-process simulator when offline, else the configured API."""
     if not settings.offline:
-        yield settings.base_url, config.api_key_from_env()
+        # On resume the endpoint may have moved: the environment wins over what the run saved.
+        yield config.resolve(None, "DEEPSEEK_BASE_URL", settings.base_url), config.api_key_from_env()
         return
     from copyloop.sim import SimConfig, SimServer
 
@@ -136,6 +169,7 @@ async def execute(
     }
     state: dict[str, Any] = {}
     fatal: FatalAPIError | None = None
+    stopped: str | None = None
     with _endpoint(settings) as (base_url, api_key):
         context = Context(
             model=settings.model,
@@ -148,6 +182,7 @@ async def execute(
         async with _checkpointer(out) as saver:
             compiled = build_graph().compile(checkpointer=saver)
             progress = (out / PROGRESS_FILE).open("a", encoding="utf-8")
+            interrupts = _InterruptHandler(request_gate(context), asyncio.current_task(), on_event)
             try:
                 async for namespace, mode, data in compiled.astream(
                     graph_input,
@@ -167,9 +202,20 @@ async def execute(
                             on_event(data)
             except FatalAPIError as error:
                 fatal = error
+            except StopRequested as error:
+                if error.fatal:
+                    fatal = FatalAPIError(str(error))
+                else:
+                    stopped = str(error)
+            except asyncio.CancelledError:
+                if not interrupts.count:
+                    raise
+                asyncio.current_task().uncancel()  # type: ignore[union-attr]
+                stopped = "interrupted (stopped at once)"
             finally:
+                interrupts.remove()
                 progress.close()
-            if not state or fatal:
+            if not state or fatal or stopped:
                 snapshot = await compiled.aget_state(run_config)  # type: ignore[arg-type]
                 state = dict(snapshot.values) if snapshot else {}
 
@@ -190,11 +236,14 @@ async def execute(
     for article in articles:
         # The ledger also holds responses of attempts that later failed: it is the exact bill per article.
         article["usage"] = per_article.get(article["id"], article["usage"])
-    if fatal:
-        report["stopped"] = str(fatal)
+    if fatal or stopped:
+        report["stopped"] = str(fatal or stopped)
         write_outputs(out, articles, report)
-        message = f"stopped: {fatal}. Finished articles are saved; then run: copyloop resume {out}"
-        return RunOutcome(EXIT_FATAL, report, message)
+        message = (
+            f"stopped: {fatal or stopped}. {len(articles)} finished articles are saved in {out}; "
+            f"continue with: copyloop resume {out}"
+        )
+        return RunOutcome(EXIT_FATAL if fatal else EXIT_INTERRUPTED, report, message)
     write_outputs(out, articles, report)
     code = EXIT_ARTICLE_ERRORS if report["errors"] else EXIT_OK
     return RunOutcome(code, report)

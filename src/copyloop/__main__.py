@@ -1,0 +1,5 @@
+"""Allow `python -m copyloop`."""
+
+from copyloop.cli import main
+
+main()
