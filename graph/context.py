@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from copyloop import config
+from copyloop.diversity import DiversityIndex
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -59,6 +60,10 @@ class Context:
 
     ledger: Ledger | None = field(default=None, repr=False)
     """Where every successful model response's usage is recorded, if anywhere."""
+
+    diversity: DiversityIndex | None = field(default_factory=DiversityIndex, repr=False)
+    """Accepted texts of this batch for the `duplicate` gate; one per run (a new Context, a new index). None: off.
+    The first article to pass keeps its wording; a later near-copy is sent back for revision."""
 
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form settings for experiments (e.g. prompt variants); nodes ignore keys they do not know."""

@@ -6,7 +6,7 @@ Values are plain TypedDicts, not classes, so checkpoints stay small and load wit
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from copyloop.usage import Usage, add_usage
 
@@ -51,6 +51,8 @@ class Draft(TypedDict):
     text: str
     tags: list[str]
     chars: int
+    digest: NotRequired[str]
+    """The 公众号 digest the writer gave (`<digest>`); absent or "" elsewhere. Read with `.get("digest", "")`."""
 
 
 class Review(TypedDict):
@@ -79,6 +81,8 @@ class ArticleResult(TypedDict):
     text: str
     tags: list[str]
     chars: int
+    digest: str
+    disclosure: str
     drafts: int
     first_pass: bool
     scores: dict[str, int]

@@ -13,6 +13,7 @@ from copyloop.graph.context import Context
 from copyloop.graph.state import ArticleState, Review
 from copyloop.llm import call_model
 from copyloop.nodes.common import assignment_block, messages_for, render_draft
+from copyloop.nodes.duplicates import duplicate_check
 from copyloop.progress import emit
 from copyloop.prompts import load
 
@@ -55,6 +56,9 @@ async def critic(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
     assignment, brief = state["assignment"], state["brief"]
     draft = state["drafts"][-1]
     problems = check_draft(draft, brief, assignment["platform"])
+    index = runtime.context.diversity
+    if not problems and (repeated := duplicate_check(index, assignment, brief, draft, claim=False)):
+        problems = [repeated]
     if problems:
         # A draft that fails a gate is revised anyway; spend no critic call on it.
         review = Review(draft=draft["number"], problems=problems, scores={}, reasons={}, suggestions=[], passed=False)
@@ -74,9 +78,13 @@ async def critic(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
     scores = {d: getattr(verdict, d).score for d in SCORE_DIMENSIONS}
     reasons = {d: getattr(verdict, d).reason for d in SCORE_DIMENSIONS}
     passed = not failing_dimensions(scores, brief)
+    problems = []
+    # Only a draft about to pass is registered; the first to pass keeps its wording.
+    if passed and (repeated := duplicate_check(index, assignment, brief, draft, claim=True)):
+        passed, problems = False, [repeated]
     review = Review(
         draft=draft["number"],
-        problems=[],
+        problems=problems,
         scores=scores,
         reasons=reasons,
         suggestions=[s for s in verdict.suggestions if s.strip()],

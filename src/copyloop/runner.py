@@ -23,6 +23,7 @@ from copyloop.graph.builder import build_graph
 from copyloop.graph.context import Context
 from copyloop.graph.state import ArticleResult
 from copyloop.ledger import Ledger
+from copyloop.nodes.duplicates import remember
 from copyloop.llm import RequestGate, request_gate
 from copyloop.outputs import build_report, write_atomic, write_outputs
 
@@ -179,6 +180,8 @@ async def execute(
             request_timeout=settings.request_timeout,
             ledger=ledger,
         )
+        if resume:  # finished articles keep their wording: later near-copies of them are revised
+            remember(context.diversity, read_progress(out))
         async with _checkpointer(out) as saver:
             compiled = build_graph().compile(checkpointer=saver)
             progress = (out / PROGRESS_FILE).open("a", encoding="utf-8")

@@ -1,0 +1,191 @@
+"""The `duplicate` gate's index: accepted texts of a batch, so that no article is a near-copy of another.
+
+Texts are compared as sets of character 5-grams over their letters and digits (punctuation, spaces and emoji
+dropped, Latin lower-cased). Two measures, each the share of the smaller set found in the other (containment):
+
+- body: a text whose 5-grams are >= 50 % contained in an accepted text (or that contains >= 50 % of one) is a
+  near-copy. Honest posts on the same car and selling point share well under 20 % once the spec sheet's own
+  phrases are set aside (5-grams that occur in the materials are ignored: quoting the spec sheet is not copying).
+  Rewrites that keep the skeleton and swap a few words stay above 60 % (tests/unit/test_diversity.py measures both).
+- opening: the first 40 characters; >= 60 % shared means the same hook.
+
+Scaling: an inverted index maps each 5-gram to the texts holding it. A query looks up its rarest 5-grams first
+within a fixed budget of postings, keeps the few texts sharing the most, and measures only those exactly; so one
+check costs O(text length + budget), whatever the batch size. 1000 texts index and check in well under 2 s.
+
+Order: the first text to be accepted keeps its wording; a later near-copy is the one sent back for revision.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+import regex
+
+SHINGLE = 5
+OPENING_CHARS = 40
+BODY_THRESHOLD = 0.5
+OPENING_THRESHOLD = 0.6
+POSTING_BUDGET = 20_000
+MAX_CANDIDATES = 8
+QUOTE_CHARS = 30
+
+_KEEP = regex.compile(r"[\p{Han}A-Za-z0-9]")
+
+
+def normalize(text: str) -> tuple[str, list[int]]:
+    """Return the text's letters and digits (Latin lower-cased) and each one's offset in the original."""
+    kept = [(m.start(), m.group().lower()) for m in _KEEP.finditer(text)]
+    return "".join(c for _, c in kept), [i for i, _ in kept]
+
+
+def shingles(normal: str) -> list[str]:
+    """Return the 5-grams of a normalised text, in order (with repeats)."""
+    return [normal[i : i + SHINGLE] for i in range(len(normal) - SHINGLE + 1)]
+
+
+@functools.lru_cache(maxsize=64)
+def ignored_grams(sources: str) -> frozenset[str]:
+    """Return the 5-grams of the materials: shared spec phrases are not evidence of copying."""
+    return frozenset(shingles(normalize(sources)[0]))
+
+
+@dataclass(frozen=True)
+class NearCopy:
+    """A finding: which accepted text this one repeats, where, how much, and the repeated words."""
+
+    key: str | int
+    label: str
+    kind: str  # "opening" or "body"
+    score: float
+    passage: str
+    span: tuple[int, int]
+
+
+@dataclass
+class _Shelf:
+    """One inverted index of 5-gram sets (bodies or openings)."""
+
+    postings: dict[str, list[int]] = field(default_factory=dict)
+    sets: list[frozenset[str]] = field(default_factory=list)
+
+    def add(self, grams: frozenset[str]) -> None:
+        index = len(self.sets)
+        self.sets.append(grams)
+        for gram in grams:
+            self.postings.setdefault(gram, []).append(index)
+
+    def best(self, grams: frozenset[str], ignore: frozenset[str], skip: set[int]) -> tuple[int, float] | None:
+        """Return (entry, containment) of the closest stored set, measured without the ignored 5-grams."""
+        query = grams - ignore
+        if not query:
+            return None
+        hits: Counter[int] = Counter()
+        spent = 0
+        for gram in sorted(query, key=lambda g: len(self.postings.get(g, ()))):
+            posting = self.postings.get(gram, ())
+            spent += len(posting)
+            if spent > POSTING_BUDGET:
+                break
+            hits.update(posting)
+        best: tuple[int, float] | None = None
+        for index, _ in hits.most_common(MAX_CANDIDATES + len(skip)):
+            if index in skip:
+                continue
+            other = self.sets[index] - ignore
+            if not other:
+                continue
+            score = len(query & other) / min(len(query), len(other))
+            if best is None or score > best[1]:
+                best = (index, score)
+        return best
+
+
+class DiversityIndex:
+    """Accepted texts of one batch; `claim` checks a text and, if it is no near-copy, registers it."""
+
+    def __init__(self, body_threshold: float = BODY_THRESHOLD, opening_threshold: float = OPENING_THRESHOLD) -> None:
+        self.body_threshold = body_threshold
+        self.opening_threshold = opening_threshold
+        self._bodies = _Shelf()
+        self._openings = _Shelf()
+        self._keys: list[str | int] = []
+        self._labels: list[str] = []
+        self._index_of: dict[str | int, int] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index_of
+
+    def check(self, text: str, *, key: str | int | None = None, ignore: str = "") -> NearCopy | None:
+        """Return the near-copy `text` is of an accepted text (other than `key`'s own), or None."""
+        normal, offsets = normalize(text)
+        if len(normal) < SHINGLE:
+            return None
+        ignored = ignored_grams(ignore) if ignore else frozenset()
+        skip = {self._index_of[key]} if key is not None and key in self._index_of else set()
+        opening = frozenset(shingles(normal[:OPENING_CHARS]))
+        found = self._openings.best(opening, ignored, skip)
+        if found and found[1] >= self.opening_threshold:
+            return self._finding(found, "opening", text, normal[:OPENING_CHARS], offsets, self._openings, ignored)
+        found = self._bodies.best(frozenset(shingles(normal)), ignored, skip)
+        if found and found[1] >= self.body_threshold:
+            return self._finding(found, "body", text, normal, offsets, self._bodies, ignored)
+        return None
+
+    def add(self, key: str | int, label: str, text: str) -> None:
+        """Register an accepted text under `key` (a second text for the same key is ignored: first wins)."""
+        if key in self:
+            return
+        normal, _ = normalize(text)
+        self._index_of[key] = len(self._keys)
+        self._keys.append(key)
+        self._labels.append(label)
+        self._bodies.add(frozenset(shingles(normal)))
+        self._openings.add(frozenset(shingles(normal[:OPENING_CHARS])))
+
+    def claim(self, key: str | int, label: str, text: str, *, ignore: str = "") -> NearCopy | None:
+        """Check `text` and register it when it is no near-copy; atomic, so parallel articles cannot both win."""
+        with self._lock:
+            found = self.check(text, key=key, ignore=ignore)
+            if found is None:
+                self.add(key, label, text)
+            return found
+
+    def _finding(
+        self,
+        found: tuple[int, float],
+        kind: str,
+        text: str,
+        normal: str,
+        offsets: list[int],
+        shelf: _Shelf,
+        ignored: frozenset[str],
+    ) -> NearCopy:
+        index, score = found
+        start, end = longest_shared_run(normal, shelf.sets[index] - ignored)
+        span = (offsets[start], offsets[end - 1] + 1) if end > start else (0, 0)
+        passage = " ".join(text[span[0] : span[1]].split())
+        if len(passage) > QUOTE_CHARS:
+            passage = passage[:QUOTE_CHARS] + "…"
+        return NearCopy(self._keys[index], self._labels[index], kind, round(score, 3), passage, span)
+
+
+def longest_shared_run(normal: str, grams: frozenset[str]) -> tuple[int, int]:
+    """Return [start, end) in `normal` of the longest stretch made of 5-grams found in `grams`."""
+    best, run_start = (0, 0), -1
+    for i, gram in enumerate(shingles(normal)):
+        if gram not in grams:
+            run_start = -1
+            continue
+        if run_start < 0:
+            run_start = i
+        if i + SHINGLE - run_start > best[1] - best[0]:
+            best = (run_start, i + SHINGLE)
+    return best
