@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import Counter
+from itertools import chain
 from dataclasses import dataclass, field
 
 import regex
@@ -29,17 +30,24 @@ SHINGLE = 5
 OPENING_CHARS = 40
 BODY_THRESHOLD = 0.5
 OPENING_THRESHOLD = 0.6
-POSTING_BUDGET = 20_000
+POSTING_BUDGET = 1_000
+COMMON_POSTING = 64
 MAX_CANDIDATES = 8
 QUOTE_CHARS = 30
 
 _KEEP = regex.compile(r"[\p{Han}A-Za-z0-9]")
+_DROP = regex.compile(r"[^\p{Han}A-Za-z0-9]+")
+
+
+def normal_text(text: str) -> str:
+    """Return the text's Chinese characters, letters and digits only, Latin lower-cased."""
+    return _DROP.sub("", text).lower()
 
 
 def normalize(text: str) -> tuple[str, list[int]]:
-    """Return the text's letters and digits (Latin lower-cased) and each one's offset in the original."""
-    kept = [(m.start(), m.group().lower()) for m in _KEEP.finditer(text)]
-    return "".join(c for _, c in kept), [i for i, _ in kept]
+    """Return `normal_text(text)` and each kept character's offset in the original."""
+    offsets = [m.start() for m in _KEEP.finditer(text)]
+    return normal_text(text), offsets
 
 
 def shingles(normal: str) -> list[str]:
@@ -65,6 +73,19 @@ class NearCopy:
     span: tuple[int, int]
 
 
+@dataclass(frozen=True)
+class _Grams:
+    """A text's 5-gram sets: the whole body and its opening."""
+
+    body: frozenset[str]
+    opening: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> _Grams:
+        body = shingles(normal_text(text))
+        return cls(frozenset(body), frozenset(body[: OPENING_CHARS - SHINGLE + 1]))
+
+
 @dataclass
 class _Shelf:
     """One inverted index of 5-gram sets (bodies or openings)."""
@@ -83,19 +104,20 @@ class _Shelf:
         query = grams - ignore
         if not query:
             return None
-        hits: Counter[int] = Counter()
-        spent = 0
-        for gram in sorted(query, key=lambda g: len(self.postings.get(g, ()))):
-            posting = self.postings.get(gram, ())
+        # A 5-gram held by many accepted texts (a stock phrase) cannot tell them apart: leave it out.
+        postings = sorted((p for g in query if (p := self.postings.get(g)) and len(p) <= COMMON_POSTING), key=len)
+        chosen, spent = [], 0
+        for posting in postings:  # rarest first: a near-copy shares the original's rare 5-grams
             spent += len(posting)
             if spent > POSTING_BUDGET:
                 break
-            hits.update(posting)
+            chosen.append(posting)
+        hits = Counter(chain.from_iterable(chosen))
         best: tuple[int, float] | None = None
         for index, _ in hits.most_common(MAX_CANDIDATES + len(skip)):
             if index in skip:
                 continue
-            other = self.sets[index] - ignore
+            other = self.sets[index] - ignore if ignore else self.sets[index]
             if not other:
                 continue
             score = len(query & other) / min(len(query), len(other))
@@ -125,37 +147,41 @@ class DiversityIndex:
 
     def check(self, text: str, *, key: str | int | None = None, ignore: str = "") -> NearCopy | None:
         """Return the near-copy `text` is of an accepted text (other than `key`'s own), or None."""
-        normal, offsets = normalize(text)
-        if len(normal) < SHINGLE:
+        return self._check(text, _Grams.of(text), key, ignore)
+
+    def _check(self, text: str, grams: _Grams, key: str | int | None, ignore: str) -> NearCopy | None:
+        if not grams.body:
             return None
         ignored = ignored_grams(ignore) if ignore else frozenset()
         skip = {self._index_of[key]} if key is not None and key in self._index_of else set()
-        opening = frozenset(shingles(normal[:OPENING_CHARS]))
-        found = self._openings.best(opening, ignored, skip)
+        found = self._openings.best(grams.opening, ignored, skip)
         if found and found[1] >= self.opening_threshold:
-            return self._finding(found, "opening", text, normal[:OPENING_CHARS], offsets, self._openings, ignored)
-        found = self._bodies.best(frozenset(shingles(normal)), ignored, skip)
+            return self._finding(found, "opening", text, self._openings, ignored)
+        found = self._bodies.best(grams.body, ignored, skip)
         if found and found[1] >= self.body_threshold:
-            return self._finding(found, "body", text, normal, offsets, self._bodies, ignored)
+            return self._finding(found, "body", text, self._bodies, ignored)
         return None
 
     def add(self, key: str | int, label: str, text: str) -> None:
         """Register an accepted text under `key` (a second text for the same key is ignored: first wins)."""
+        self._add(key, label, _Grams.of(text))
+
+    def _add(self, key: str | int, label: str, grams: _Grams) -> None:
         if key in self:
             return
-        normal, _ = normalize(text)
         self._index_of[key] = len(self._keys)
         self._keys.append(key)
         self._labels.append(label)
-        self._bodies.add(frozenset(shingles(normal)))
-        self._openings.add(frozenset(shingles(normal[:OPENING_CHARS])))
+        self._bodies.add(grams.body)
+        self._openings.add(grams.opening)
 
     def claim(self, key: str | int, label: str, text: str, *, ignore: str = "") -> NearCopy | None:
         """Check `text` and register it when it is no near-copy; atomic, so parallel articles cannot both win."""
+        grams = _Grams.of(text)
         with self._lock:
-            found = self.check(text, key=key, ignore=ignore)
+            found = self._check(text, grams, key, ignore)
             if found is None:
-                self.add(key, label, text)
+                self._add(key, label, grams)
             return found
 
     def _finding(
@@ -163,12 +189,13 @@ class DiversityIndex:
         found: tuple[int, float],
         kind: str,
         text: str,
-        normal: str,
-        offsets: list[int],
         shelf: _Shelf,
         ignored: frozenset[str],
     ) -> NearCopy:
         index, score = found
+        normal, offsets = normalize(text)
+        if kind == "opening":
+            normal = normal[:OPENING_CHARS]
         start, end = longest_shared_run(normal, shelf.sets[index] - ignored)
         span = (offsets[start], offsets[end - 1] + 1) if end > start else (0, 0)
         passage = " ".join(text[span[0] : span[1]].split())
