@@ -52,8 +52,11 @@ class Context:
     max_malformed: int = 2
     """Extra attempts for a blank or malformed structured reply, counted apart from `max_attempts`."""
 
-    retry_base_delay: float = 1.0
-    """First backoff in seconds; doubles each attempt, with jitter; a server's Retry-After wins."""
+    retry_base_delay: float = field(
+        default_factory=lambda: config.resolve(None, "COPYLOOP_RETRY_BASE_DELAY", 1.0)
+    )
+    """First backoff in seconds (`COPYLOOP_RETRY_BASE_DELAY`); doubles each attempt, with jitter; a server's
+    Retry-After wins."""
 
     chat_model: BaseChatModel | None = field(default=None, repr=False)
     """A ready chat model to use instead of building ChatOpenAI (tests, other providers)."""
@@ -64,6 +67,10 @@ class Context:
     diversity: DiversityIndex | None = field(default_factory=DiversityIndex, repr=False)
     """Accepted texts of this batch for the `duplicate` gate; one per run (a new Context, a new index). None: off.
     The first article to pass keeps its wording; a later near-copy is sent back for revision."""
+
+    finished: dict[int, Any] = field(default_factory=dict, repr=False)
+    """Results of articles that already finished in an earlier session (from `progress.jsonl`), by id; on resume
+    an article found here is returned as it was, without a model call, even if the checkpoint missed it."""
 
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form settings for experiments (e.g. prompt variants); nodes ignore keys they do not know."""

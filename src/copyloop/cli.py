@@ -13,7 +13,7 @@ import click
 from copyloop import config
 from copyloop.brief import BriefError, load_briefs
 from copyloop.platforms import spec_for
-from copyloop.runner import EXIT_INPUT, RUN_FILE, RunOutcome, RunSettings, execute, settings_for
+from copyloop.runner import EXIT_INPUT, RUN_FILE, RunOutcome, RunSettings, execute, read_progress, settings_for
 
 
 def fail_input(message: str) -> None:
@@ -25,8 +25,8 @@ def fail_input(message: str) -> None:
 class LineProgress:
     """Print one line per finished article (to stderr, so stdout stays for results)."""
 
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total, self.done, self.quiet = total, 0, quiet
+    def __init__(self, total: int, quiet: bool, done: int = 0) -> None:
+        self.total, self.done, self.quiet = total, done, quiet
 
     def __call__(self, event: dict[str, Any]) -> None:
         """Handle one progress event from the graph."""
@@ -120,7 +120,10 @@ def resume(out: Path, quiet: bool) -> None:
     total = sum(
         b["count"] or len(b["personas"]) * len(b["selling_points"]) * len(b["platforms"]) for b in settings.briefs
     )
-    outcome = asyncio.run(execute(settings, out, resume=True, on_event=LineProgress(total, quiet)))
+    done = len(read_progress(out))
+    if not quiet:
+        click.echo(f"resuming {out}: {done} of {total} articles already finished", err=True)
+    outcome = asyncio.run(execute(settings, out, resume=True, on_event=LineProgress(total, quiet, done)))
     _finish(outcome, out)
 
 

@@ -179,9 +179,10 @@ async def execute(
             max_concurrency=settings.max_concurrency,
             request_timeout=settings.request_timeout,
             ledger=ledger,
+            finished={a["id"]: a for a in read_progress(out)} if resume else {},
         )
         if resume:  # finished articles keep their wording: later near-copies of them are revised
-            remember(context.diversity, read_progress(out))
+            remember(context.diversity, context.finished.values())
         async with _checkpointer(out) as saver:
             compiled = build_graph().compile(checkpointer=saver)
             progress = (out / PROGRESS_FILE).open("a", encoding="utf-8")
@@ -193,7 +194,7 @@ async def execute(
                     context=context,
                     stream_mode=["custom", "values"],
                     subgraphs=True,
-                    durability="async",
+                    durability="sync",
                 ):
                     if mode == "values" and not namespace:
                         state = data
