@@ -46,9 +46,9 @@ class TermHit:
 
 BRIEF_RULE = TermRule(
     category="brief",
-    label="客户禁用词",
+    label="brief 的 banned_terms",
     severity="high",
-    law="客户要求（brief 的 banned_terms）",
+    law="客户要求",
     fix="删去或换一种说法",
 )
 

@@ -1,4 +1,8 @@
-"""`copyloop lint` contract: JSON lines per file, exit 0/1/2, --format text, --platform, duplicates across files."""
+"""`copyloop lint` contract: JSON lines per file, exit 0/1/2, --format text, --platform, duplicates across files.
+
+The first three tests run the real command as a subprocess; the rest call the same click command in-process
+(`CliRunner`), which checks the same contract without paying the package's import time per case.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,51 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from copyloop.cli import main
 from tests.fakes import body_of_length
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "yuanlan_v7.yaml"
 
 
-def lint(*args: str | Path) -> subprocess.CompletedProcess[str]:
+@dataclass
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def lint_process(*args: str | Path) -> Outcome:
+    """Run `python -m copyloop lint ARGS` as a subprocess."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPSEEK_", "COPYLOOP_"))}
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "copyloop", "lint", *map(str, args)],
-        capture_output=True, text=True, timeout=60, env=env, cwd=ROOT / "tests",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=ROOT / "tests",
     )
+    return Outcome(done.returncode, done.stdout, done.stderr)
 
 
-def lines(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
+def lint(*args: str | Path) -> Outcome:
+    """Run the `lint` click command in-process, with stdout and stderr apart."""
+    result = CliRunner().invoke(main, ["lint", *map(str, args)])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Outcome(result.exit_code, result.stdout, result.stderr)
+
+
+def lines(result: Outcome) -> list[dict[str, Any]]:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
@@ -48,8 +76,8 @@ def files(tmp_path: Path) -> dict[str, Path]:
     return {"clean": clean, "post": post, "bad": bad, "copy": copy}
 
 
-def test_clean_files_exit_zero_with_one_json_line_each(files: dict[str, Path]) -> None:
-    result = lint(EXAMPLE, files["clean"], files["post"])
+def test_process_clean_files_exit_zero_with_one_json_line_each(files: dict[str, Path]) -> None:
+    result = lint_process(EXAMPLE, files["clean"], files["post"])
     assert result.returncode == 0, result.stderr
     out = lines(result)
     assert [o["file"] for o in out] == [str(files["clean"]), str(files["post"])]
@@ -57,8 +85,8 @@ def test_clean_files_exit_zero_with_one_json_line_each(files: dict[str, Path]) -
     assert result.stderr == ""
 
 
-def test_problems_exit_one_with_rule_detail_span(files: dict[str, Path]) -> None:
-    result = lint(EXAMPLE, files["bad"])
+def test_process_problems_exit_one_with_rule_detail_span(files: dict[str, Path]) -> None:
+    result = lint_process(EXAMPLE, files["bad"])
     assert result.returncode == 1
     (out,) = lines(result)
     assert set(out) == {"file", "chars", "problems"}
@@ -69,6 +97,14 @@ def test_problems_exit_one_with_rule_detail_span(files: dict[str, Path]) -> None
     number = out["problems"][-1]
     text = "这是最安全的车，后备箱 1480 L。"
     assert text[number["span"][0] : number["span"][1]] == "1480 L"
+
+
+def test_process_bad_input_and_text_format(files: dict[str, Path]) -> None:
+    missing = lint_process(EXAMPLE, "missing.txt", "--format", "text")
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr.strip() == "copyloop: missing.txt: file not found"
+    text = lint_process(EXAMPLE, files["bad"], "--format", "text")
+    assert text.returncode == 1 and text.stdout.startswith(f"{files['bad']}: ") and "  banned_term [" in text.stdout
 
 
 def test_duplicates_across_files_are_reported_on_the_later_file(files: dict[str, Path]) -> None:

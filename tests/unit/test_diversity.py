@@ -52,7 +52,7 @@ def test_honest_posts_all_pass_in_any_order() -> None:
 
 
 def test_same_opening_is_caught_even_when_the_rest_differs() -> None:
-    hook = "姐妹们谁懂啊！带两个娃出门，光装车就要半小时，每次都手忙脚乱到想哭。"
+    hook = "姐妹们谁懂啊！带两个娃出门，光装车就要半小时，每次都手忙脚乱到想哭，老公还在楼上找钥匙。"
     index = DiversityIndex()
     assert index.claim(1, "第 1 篇", hook + HONEST[1]) is None
     found = index.check(hook + HONEST[2])
@@ -85,3 +85,18 @@ def test_a_thousand_articles_index_and_check_in_under_two_seconds() -> None:
     elapsed = time.perf_counter() - started
     assert accepted == 1000 and caught == len(copies)
     assert elapsed < 2.0, f"{elapsed:.2f} s"
+
+
+def test_resume_registers_the_passed_articles_of_the_earlier_session() -> None:
+    from copyloop.nodes.duplicates import remember
+
+    index = DiversityIndex()
+    articles = [
+        {"id": 3, "status": "passed", "text": HONEST[0]},
+        {"id": 1, "status": "failed", "text": HONEST[1]},
+        {"id": 2, "status": "error", "text": ""},
+    ]
+    remember(index, articles)  # type: ignore[arg-type]
+    assert 3 in index and 1 not in index and 2 not in index
+    found = index.check(COPIES[0], key=5)
+    assert found is not None and found.label == "第 3 篇"
