@@ -65,8 +65,8 @@ class Context:
     """Where every successful model response's usage is recorded, if anywhere."""
 
     diversity: DiversityIndex | None = field(default_factory=DiversityIndex, repr=False)
-    """Accepted texts of this batch for the `duplicate` gate; one per run (a new Context, a new index). None: off.
-    The first article to pass keeps its wording; a later near-copy is sent back for revision."""
+    """Accepted texts of this batch for the `duplicate` gate, one index per run (per Context); None turns the
+    gate off. The first article to pass keeps its wording; a later near-copy is sent back for revision."""
 
     finished: dict[int, Any] = field(default_factory=dict, repr=False)
     """Results of articles that already finished in an earlier session (from `progress.jsonl`), by id; on resume

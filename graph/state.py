@@ -52,7 +52,7 @@ class Draft(TypedDict):
     tags: list[str]
     chars: int
     digest: NotRequired[str]
-    """The 公众号 digest the writer gave (`<digest>`); absent or "" elsewhere. Read with `.get("digest", "")`."""
+    """The 公众号 digest the writer gave (`<digest>`); absent or "" elsewhere: read `.get("digest", "")`."""
 
 
 class Review(TypedDict):

@@ -1,4 +1,4 @@
-"""Batch diversity inside the graph: check a draft against the batch's accepted texts, register it when it passes."""
+"""Batch diversity in the graph: check a draft against the accepted texts; register it when it passes."""
 
 from __future__ import annotations
 

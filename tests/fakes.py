@@ -110,6 +110,7 @@ def copy_responder(long_personas: tuple[str, ...] = ("孝子",), low_scores: tup
         n = high + 20 if persona in long_personas and not is_revision else (low + high) // 2
         marker = "第2版" if is_revision else "第1版"
         body = marker + body_of_length(n - 3, seed=last.split("</assignment>")[0] + marker)
-        return f"<title>{persona}的用车日常</title>\n<body>\n{body}\n</body>\n<tags>#用车 #家庭 #{persona}</tags>"
+        tags = f"#用车 #家庭 #{persona}"
+        return f"<title>{persona}的用车日常</title>\n<body>\n{body}\n</body>\n<tags>{tags}</tags>"
 
     return respond

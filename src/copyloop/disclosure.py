@@ -1,4 +1,4 @@
-"""The AI-generated-content label (《人工智能生成合成内容标识办法》, 2025-09-01): a line published outside the body."""
+"""The AI-generated-content label (《人工智能生成合成内容标识办法》, 2025-09-01), published after the body."""
 
 from __future__ import annotations
 

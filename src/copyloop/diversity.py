@@ -1,21 +1,23 @@
 """The `duplicate` gate's index: accepted texts of a batch, so that no article is a near-copy of another.
 
-Texts are compared as sets of character 5-grams over their letters and digits (punctuation, spaces and emoji
-dropped, Latin lower-cased). Two measures, each the share of the smaller set found in the other (containment):
+Texts are compared as sets of character 5-grams over their letters and digits (punctuation, spaces and
+emoji dropped, Latin lower-cased). Two measures, each the share of the smaller set found in the other
+(containment):
 
-- body: a text whose 5-grams are >= 60 % contained in an accepted text (or that contains >= 60 % of one) is a
-  near-copy. Measured (tests/unit/test_diversity.py): honest posts on the same car, persona and selling point
-  share <= 16 %, and <= 8 % once the spec sheet's own phrases are set aside (5-grams that occur in the materials
-  are ignored: quoting the spec sheet is not copying); rewrites that keep the skeleton and swap words, change the
-  hook or reorder paragraphs share >= 84 %. The simulator's template prose, which recombines a small pool of stock
-  sentences, reaches 50–60 % between honest drafts: 60 % lets that reuse through and still stops real copies.
+- body: a text whose 5-grams are >= 60 % contained in an accepted text (or that contains >= 60 % of one)
+  is a near-copy. Measured in tests/unit/test_diversity.py: honest posts on the same car, persona and
+  selling point share <= 16 %, and <= 8 % once the spec sheet's own phrases are set aside (5-grams that
+  occur in the materials are ignored: quoting the spec sheet is not copying); rewrites that keep the
+  skeleton and swap words, change the hook or reorder paragraphs share >= 84 %. The simulator's template
+  prose, which recombines a small pool of stock sentences, mostly stays at 50-60 % between honest drafts.
 - opening: the first 40 characters; >= 80 % shared means the same hook (the first two sentences copied).
 
-Scaling: an inverted index maps each 5-gram to the texts holding it. A query looks up its rarest 5-grams first
-within a fixed budget of postings, keeps the few texts sharing the most, and measures only those exactly; so one
-check costs O(text length + budget), whatever the batch size. 1000 texts index and check in well under 2 s.
+Scaling: an inverted index maps each 5-gram to the texts holding it. A query looks up its rarest 5-grams
+first (leaving out stock phrases held by more than 64 texts) within a budget of 1000 postings, keeps the
+8 texts sharing the most, and measures only those exactly; so a check costs O(text length + budget)
+whatever the batch size. 1000 texts index and check in well under 2 s.
 
-Order: the first text to be accepted keeps its wording; a later near-copy is the one sent back for revision.
+Order: the first text to be accepted keeps its wording; a later near-copy is sent back for revision.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from __future__ import annotations
 import functools
 import threading
 from collections import Counter
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 
 import regex
 
@@ -107,7 +109,9 @@ class _Shelf:
         if not query:
             return None
         # A 5-gram held by many accepted texts (a stock phrase) cannot tell them apart: leave it out.
-        postings = sorted((p for g in query if (p := self.postings.get(g)) and len(p) <= COMMON_POSTING), key=len)
+        postings = sorted(
+            (p for g in query if (p := self.postings.get(g)) and len(p) <= COMMON_POSTING), key=len
+        )
         chosen, spent = [], 0
         for posting in postings:  # rarest first: a near-copy shares the original's rare 5-grams
             spent += len(posting)
@@ -131,7 +135,9 @@ class _Shelf:
 class DiversityIndex:
     """Accepted texts of one batch; `claim` checks a text and, if it is no near-copy, registers it."""
 
-    def __init__(self, body_threshold: float = BODY_THRESHOLD, opening_threshold: float = OPENING_THRESHOLD) -> None:
+    def __init__(
+        self, body_threshold: float = BODY_THRESHOLD, opening_threshold: float = OPENING_THRESHOLD
+    ) -> None:
         self.body_threshold = body_threshold
         self.opening_threshold = opening_threshold
         self._bodies = _Shelf()
@@ -178,7 +184,7 @@ class DiversityIndex:
         self._openings.add(grams.opening)
 
     def claim(self, key: str | int, label: str, text: str, *, ignore: str = "") -> NearCopy | None:
-        """Check `text` and register it when it is no near-copy; atomic, so parallel articles cannot both win."""
+        """Check `text`, and register it if it is no near-copy; atomic, so two copies cannot both pass."""
         grams = _Grams.of(text)
         with self._lock:
             found = self._check(text, grams, key, ignore)

@@ -1,4 +1,4 @@
-"""The `title`, `tags` and `format` gates: a post's shape against its platform's limits (copyloop.platforms)."""
+"""The `title`, `tags` and `format` gates: a post's shape against its platform's limits (see platforms)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def shape_problems(draft: Draft, spec: PlatformSpec) -> list[Problem]:
 
 
 def platform_problems(draft: Draft, platform: str, *, post: bool = True) -> list[Problem]:
-    """Return every shape problem of a draft on `platform`; `post=False` checks the body only (no title/tags)."""
+    """Return every shape problem of a draft on `platform`; `post=False` checks the body only."""
     spec = spec_for(platform)
     problems = shape_problems(draft, spec)
     if post:

@@ -1,8 +1,9 @@
 """Deterministic quality gates, run in code before the LLM critic. Each finding carries a stable rule code.
 
-Rule codes: `length`, `format`, `title`, `tags`, `banned_term`, `unsupported_number` (all in `check_draft`) and
-`duplicate` (batch-wide, `duplicate_problem` on a `copyloop.diversity.DiversityIndex` finding). Spans are character
-offsets into the body (`text`); findings in the title, digest or tags name the field and have no span.
+Rule codes: `length`, `format`, `title`, `tags`, `banned_term`, `unsupported_number` (all in `check_draft`)
+and `duplicate` (batch-wide: `duplicate_problem` on a `copyloop.diversity.DiversityIndex` finding). Spans
+are character offsets into the body (`text`); findings in the title, digest or tags name the field and have
+no span.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _FIELDS = (("text", ""), ("title", "标题中"), ("digest", "摘要中"), ("tags
 
 
 def length_problem(chars: int, window: dict[str, int]) -> Problem | None:
-    """Return a `length` problem with the exact arithmetic to fix it, or None when the body is in the window."""
+    """Return a `length` problem with the exact arithmetic to fix it, or None when the body fits."""
     low, high = window["min"], window["max"]
     middle = (low + high) // 2
     if chars > high:
@@ -44,7 +45,7 @@ def _fields(draft: Draft) -> list[tuple[str, str, bool]]:
 
 
 def banned_term_problems(draft: Draft, brief: dict[str, Any]) -> list[Problem]:
-    """Return one `banned_term` problem per distinct term found, most severe first, with the law and the fix."""
+    """Return one `banned_term` problem per distinct term, most severe first, with the law and the fix."""
     matcher = matcher_for(tuple(brief.get("banned_terms") or ()), tuple(brief.get("allowed_terms") or ()))
     found: list[tuple[int, int, Problem]] = []
     for order, (where, text, is_body) in enumerate(_fields(draft)):
@@ -66,7 +67,7 @@ def banned_term_problems(draft: Draft, brief: dict[str, Any]) -> list[Problem]:
 
 
 def grounding_sources(brief: dict[str, Any]) -> str:
-    """Return the brief text numbers may come from: product name and materials, persona and point descriptions."""
+    """Return the brief text numbers may come from: product name, materials, persona/point descriptions."""
     product = brief["product"]
     parts = [product["name"], product["materials"]]
     for item in [*brief.get("personas", []), *brief.get("selling_points", [])]:

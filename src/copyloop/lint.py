@@ -1,10 +1,10 @@
 """`copyloop lint`: run every deterministic gate on existing texts against a brief, with no model call.
 
-A file is either a whole post in tagged sections (`<title>…</title><digest>…</digest><body>…</body><tags>…</tags>`,
-any subset) or plain body text. A file that uses any section tag is checked as a full post, so a platform that needs
-a title or hashtags reports them missing; a plain text file is checked as a body only (length, format, banned terms,
-numbers, duplicates), since it holds no title or tags to judge. Files are checked for near-copies of each other in
-the order given: the first keeps its text, a later near-copy gets `duplicate`.
+A file is either a whole post in tagged sections (`<title>...</title>`, `<digest>`, `<body>`, `<tags>`; any
+subset) or plain body text. A file that uses any section tag is checked as a full post, so a platform that
+needs a title or hashtags reports them missing; a plain text file is checked as a body only (length,
+format, banned terms, numbers, duplicates), since it holds no title or tags to judge. Files are checked for
+near-copies of each other in the order given: the first keeps its text, a later near-copy gets `duplicate`.
 """
 
 from __future__ import annotations
@@ -79,10 +79,10 @@ def lint_files(paths: list[Path], brief: dict[str, Any], platform: str) -> list[
 
 
 def run_lint(brief_path: Path, paths: list[Path], platform: str | None, fmt: str) -> tuple[int, list[str]]:
-    """Lint `paths` against the brief at `brief_path`; return the exit code (0 clean, 1 problems) and the lines.
+    """Lint `paths` against the brief at `brief_path`; return the exit code (0 clean, 1 problems) and lines.
 
-    Raises BriefError or LintInputError (exit 2) for a missing or invalid brief, an unknown platform or a file that
-    cannot be read.
+    Raises BriefError or LintInputError (exit 2) for a missing or invalid brief, an unknown platform or a
+    file that cannot be read.
     """
     brief = load_brief(brief_path)
     platform = platform or brief.platforms[0]

@@ -1,20 +1,22 @@
-"""The `unsupported_number` gate's reader: find the numbers a text states and check them against the materials.
+"""The `unsupported_number` gate's reader: find the numbers a text states, check them against the materials.
 
 What counts as a stated number (a claim):
-- An Arabic number with or without a unit: ``1480 L``, ``9 个气囊``, ``78%``, ``4.5 秒``, ``22.98 万``, ``2,950``.
-  Full-width digits are read as ASCII; ``2,950`` equals ``2950``; ``22.90`` equals ``22.9``.
-- A Chinese-numeral quantity, but only when a spec unit or spec noun follows, optionally after a measure word:
-  ``六个气囊``, ``七座``, ``五星``, ``三秒``. 一 never counts (一键, 一台车, 一秒钟 are ordinary words),
-  nor do ordinals (第二排), approximations (两三个) or numerals before any other word (一家人, 两个孩子, 三排座椅).
+- An Arabic number with or without a unit: ``1480 L``, ``9 个气囊``, ``78%``, ``4.5 秒``, ``22.98 万``,
+  ``2,950``. Full-width digits are read as ASCII; ``2,950`` equals ``2950``; ``22.90`` equals ``22.9``.
+- A Chinese-numeral quantity, but only when a spec unit or spec noun follows, optionally after a measure
+  word: ``六个气囊``, ``七座``, ``五星``, ``三秒``. 一 never counts (一键, 一台车, 一秒钟 are ordinary
+  words), nor do ordinals (第二排), approximations (两三个) or numerals before any other word (一家人,
+  两个孩子, 三排座椅).
 
 What is not a claim:
-- A number glued to Latin letters is a name: V7, L2, 5G, x2, 1.5T, CX-5 (but ``520L``, ``320kW`` are quantities).
-- Ordinals (第 3 名), list markers at the start of a line (``1.``, ``2、``, ``1️⃣``), clock times (8:30, 8 点),
-  ages (6 岁), dates (3 月, 5 号) and generations (90 后): details of the reader's life, not of the product.
+- A number glued to Latin letters is a name: V7, L2, 5G, x2, 1.5T, CX-5 (but ``520L``, ``320kW`` are
+  quantities).
+- Ordinals (第 3 名), list markers at the start of a line (``1.``, ``2、``, ``1️⃣``), clock times (8:30,
+  8 点), ages (6 岁), dates (3 月, 5 号) and generations (90 后): the reader's life, not the product.
 
-A claim is supported when the materials state the same value with the same unit family (升 = L, 公里 = km,
-万元 = 万 …), or state the value without a unit, or when the claim itself has no unit and the value appears anywhere.
-Units are not converted (2.95 米 is not 2950 mm): quote the materials' own figure.
+A claim is supported when the materials state the same value with the same unit family (升 = L,
+公里 = km, 万元 = 万 …), or state the value without a unit, or when the claim itself has no unit and the
+value appears anywhere. Units are not converted (2.95 米 is not 2950 mm): quote the materials' own figure.
 """
 
 from __future__ import annotations
@@ -59,8 +61,23 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "缸": ("缸",),
     "驱": ("驱",),
     "count": (
-        "安全气囊", "气囊", "扬声器", "喇叭", "摄像头", "雷达", "电机", "屏",
-        "个", "颗", "项", "台", "款", "位", "种", "块", "处",
+        "安全气囊",
+        "气囊",
+        "扬声器",
+        "喇叭",
+        "摄像头",
+        "雷达",
+        "电机",
+        "屏",
+        "个",
+        "颗",
+        "项",
+        "台",
+        "款",
+        "位",
+        "种",
+        "块",
+        "处",
     ),
 }
 # Units that describe the reader's life, not the product: the number is not checked.
@@ -74,7 +91,9 @@ def _unit_alternation(surfaces: list[str]) -> str:
     parts = []
     for surface in sorted(surfaces, key=len, reverse=True):
         escaped = regex.escape(surface)
-        parts.append(escaped + r"(?![A-Za-z])" if surface[-1].isascii() and surface[-1].isalpha() else escaped)
+        parts.append(
+            escaped + r"(?![A-Za-z])" if surface[-1].isascii() and surface[-1].isalpha() else escaped
+        )
     return "|".join(parts)
 
 
@@ -82,13 +101,60 @@ _MEASURE_WORDS = "个颗项台款位块种"
 _UNIT = regex.compile(r"\s*(?:[" + _MEASURE_WORDS + r"]\s*)?(" + _unit_alternation(list(_UNIT_OF)) + ")")
 _ARABIC = regex.compile(r"(?<![A-Za-z0-9.,])(?<![A-Za-z]-)(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?")
 _GLUED_LETTERS = regex.compile(r"[A-Za-z]+")
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_NOUNS = ("安全气囊", "气囊", "座", "英寸", "寸", "升", "公里", "千米", "秒", "万元", "千瓦", "马力", "毫米", "厘米",
-             "米", "公斤", "千克", "扬声器", "喇叭", "屏", "摄像头", "雷达", "电机", "星", "倍", "挡", "档", "速", "缸", "驱")
+_CN_NOUNS = (
+    "安全气囊",
+    "气囊",
+    "座",
+    "英寸",
+    "寸",
+    "升",
+    "公里",
+    "千米",
+    "秒",
+    "万元",
+    "千瓦",
+    "马力",
+    "毫米",
+    "厘米",
+    "米",
+    "公斤",
+    "千克",
+    "扬声器",
+    "喇叭",
+    "屏",
+    "摄像头",
+    "雷达",
+    "电机",
+    "星",
+    "倍",
+    "挡",
+    "档",
+    "速",
+    "缸",
+    "驱",
+)
 _CHINESE = regex.compile(
     r"(?<![第零〇一二两三四五六七八九十百千万几])([二两三四五六七八九十][零〇一二两三四五六七八九十百千]*)"
-    r"(?P<measure>[" + _MEASURE_WORDS + r"])?(?P<unit>" + "|".join(sorted(_CN_NOUNS, key=len, reverse=True)) + ")"
+    r"(?P<measure>["
+    + _MEASURE_WORDS
+    + r"])?(?P<unit>"
+    + "|".join(sorted(_CN_NOUNS, key=len, reverse=True))
+    + ")"
 )
 
 _PERCENT = regex.compile(r"百分之([零〇一二两三四五六七八九十百]+)")
@@ -137,9 +203,8 @@ def _not_a_claim(text: str, start: int, end: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     if not text[line_start:start].strip() and after[:1] in (".", "、", ")", "）", "\ufe0f", "\u20e3"):
         return True
-    if regex.match(r"[:：]\d", after) or (start >= 2 and regex.match(r"\d[:：]", text[start - 2 : start])):
-        return True
-    return False
+    before_colon = start >= 2 and regex.match(r"\d[:：]", text[start - 2 : start])
+    return bool(regex.match(r"[:：]\d", after) or before_colon)
 
 
 def _arabic_numbers(text: str, plain: str) -> list[tuple[NumberClaim, bool]]:
@@ -173,7 +238,7 @@ def number_claims(text: str) -> list[NumberClaim]:
     for match in _PERCENT.finditer(plain):
         value = chinese_value(match.group(1))
         if value is not None:
-            claims.append(NumberClaim(*match.span(), match.group(), str(value), "%"))
+            claims.append(NumberClaim(match.start(), match.end(), match.group(), str(value), "%"))
     return sorted(claims, key=lambda c: c.start)
 
 
@@ -188,14 +253,14 @@ class Grounding:
         """Return True when the sources back `claim` (same value with the same or no unit)."""
         if claim.family is None:
             return claim.value in self.values
-        return claim.value in self.by_family.get(claim.family, frozenset()) or claim.value in self.by_family.get(
-            None, frozenset()
-        )
+        return claim.value in self.by_family.get(
+            claim.family, frozenset()
+        ) or claim.value in self.by_family.get(None, frozenset())
 
 
 @functools.lru_cache(maxsize=64)
 def grounding_for(sources: str) -> Grounding:
-    """Return every number `sources` state, names and life details included (anything written there is fair)."""
+    """Return every number `sources` state, names and life details included (all of it is fair to quote)."""
     found: dict[str | None, set[str]] = {}
     for number, _ in _arabic_numbers(sources, halfwidth_digits(sources)):
         found.setdefault(number.family, set()).add(number.value)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PlatformSpec:
-    """A platform's shape: prompt label, title limit and counting rule, hashtag range, digest and body limits."""
+    """A platform's shape: prompt label, title limit and rule, hashtag range, digest and body limits."""
 
     key: str
     label: str

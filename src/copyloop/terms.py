@@ -1,8 +1,9 @@
 """The `banned_term` gate's matcher: advertising-law and platform terms from data, checked span-aware.
 
-The word lists live in `copyloop/data/terms.yaml`. All terms are compiled into one `regex` alternation and matched
-with `overlapped=True`, so a hit is found at every start position. A hit lying entirely inside an occurrence of an
-allowed word (第一次, 最近, 最大功率 …) does not count; a hit lying inside another counted hit is the same finding.
+The word lists live in `copyloop/data/terms.yaml`. All terms are compiled into one `regex` alternation and
+matched with `overlapped=True`, so a hit is found at every start position. A hit lying entirely inside an
+occurrence of an allowed word (第一次, 最近, 最大功率 …) does not count; a hit lying inside another counted
+hit is the same finding.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def term_data() -> dict[str, Any]:
 
 
 def literal_pattern(term: str) -> str:
-    """Return a pattern for a literal term; Latin/digit edges never match inside a longer Latin word or number."""
+    """Return a pattern for a literal term; a Latin or digit edge never matches inside a longer word."""
     term = halfwidth(term)
     pattern = regex.escape(term)
     if _ASCII_WORD.match(term[0]):
@@ -79,7 +80,9 @@ class TermMatcher:
         alternation = "|".join(f"(?P<t{i}>{pattern})" for i, (pattern, _) in enumerate(entries))
         self.pattern = regex.compile(alternation, regex.IGNORECASE)
         allow = sorted({halfwidth(a) for a in allowed if a}, key=len, reverse=True)
-        self.allow = regex.compile("|".join(regex.escape(a) for a in allow), regex.IGNORECASE) if allow else None
+        self.allow = (
+            regex.compile("|".join(regex.escape(a) for a in allow), regex.IGNORECASE) if allow else None
+        )
 
     def find(self, text: str) -> list[TermHit]:
         """Return the counted hits in `text`, in order of position."""
@@ -92,7 +95,9 @@ class TermMatcher:
                 continue
             rule = self.rules[int(str(match.lastgroup)[1:])]
             hits.append(TermHit(start, end, quote_of(text, start, end, rule.quote), rule))
-        return [h for h in hits if not any(o is not h and o.start <= h.start and h.end <= o.end for o in hits)]
+        return [
+            h for h in hits if not any(o is not h and o.start <= h.start and h.end <= o.end for o in hits)
+        ]
 
 
 def quote_of(text: str, start: int, end: int, width: int) -> str:
@@ -103,7 +108,7 @@ def quote_of(text: str, start: int, end: int, width: int) -> str:
 
 
 def _entries(data: dict[str, Any], banned: tuple[str, ...]) -> list[tuple[str, TermRule]]:
-    """Return (pattern, rule) pairs: all literals longest first, so the longest wins at a position; then patterns."""
+    """Return (pattern, rule) pairs: literals longest first (longest wins at a position), then patterns."""
     literals: list[tuple[str, TermRule]] = [(t, BRIEF_RULE) for t in dict.fromkeys(banned) if t]
     patterns: list[tuple[str, TermRule]] = []
     for key, category in data["categories"].items():
@@ -111,7 +116,12 @@ def _entries(data: dict[str, Any], banned: tuple[str, ...]) -> list[tuple[str, T
         for item in category["terms"]:
             entry = {"term": item} if isinstance(item, str) else item
             rule = TermRule(
-                base.category, base.label, base.severity, base.law, entry.get("fix", base.fix), entry.get("quote", 0)
+                base.category,
+                base.label,
+                base.severity,
+                base.law,
+                str(entry.get("fix", base.fix)),
+                int(entry.get("quote", 0)),
             )
             if "pattern" in entry:
                 patterns.append((entry["pattern"], rule))

@@ -13,5 +13,5 @@ def halfwidth(text: str) -> str:
 
 
 def halfwidth_digits(text: str) -> str:
-    """Return `text` with only full-width digits, `．` and `％` made half-width (same length; `，` stays a comma)."""
+    """Return `text` with only full-width digits, `．` and `％` made half-width (`，` stays as it is)."""
     return text.translate(_DIGITS_ONLY)

@@ -1,4 +1,4 @@
-"""`copyloop lint` contract: JSON lines per file, exit 0/1/2, --format text, --platform, duplicates across files.
+"""`copyloop lint` contract: JSON lines per file, exit 0/1/2, --format text, --platform, duplicates.
 
 The first three tests run the real command as a subprocess; the rest call the same click command in-process
 (`CliRunner`), which checks the same contract without paying the package's import time per case.
@@ -60,7 +60,11 @@ def lines(result: Outcome) -> list[dict[str, Any]]:
 
 def body(seed: str) -> str:
     """A 300-字 body that clears every gate of the example brief, mentioning grounded specs and trap words."""
-    return "第一次带娃自驾，第二排独立座椅可前后滑动 220 mm，一家人坐得下。" + body_of_length(260, seed) + "L2 级辅助驾驶。"
+    return (
+        "第一次带娃自驾，第二排独立座椅可前后滑动 220 mm，一家人坐得下。"
+        + body_of_length(260, seed)
+        + "L2 级辅助驾驶。"
+    )
 
 
 @pytest.fixture
@@ -68,9 +72,15 @@ def files(tmp_path: Path) -> dict[str, Path]:
     clean = tmp_path / "clean.txt"
     clean.write_text(body("a"), encoding="utf-8")
     post = tmp_path / "post.txt"
-    post.write_text(f"<title>二胎家庭的周末</title>\n<body>\n{body('b')}\n</body>\n<tags>#宝妈 #七座 #用车</tags>\n", "utf-8")
+    post.write_text(
+        f"<title>二胎家庭的周末</title>\n<body>\n{body('b')}\n</body>\n<tags>#宝妈 #七座 #用车</tags>\n",
+        "utf-8",
+    )
     bad = tmp_path / "bad.txt"
-    bad.write_text("<title>" + "宝" * 22 + "</title><body>这是最安全的车，后备箱 1480 L。</body><tags>#宝妈</tags>", "utf-8")
+    bad.write_text(
+        "<title>" + "宝" * 22 + "</title><body>这是最安全的车，后备箱 1480 L。</body><tags>#宝妈</tags>",
+        "utf-8",
+    )
     copy = tmp_path / "copy.txt"
     copy.write_text(body("a").replace("一家人", "全家人"), encoding="utf-8")
     return {"clean": clean, "post": post, "bad": bad, "copy": copy}
@@ -90,7 +100,13 @@ def test_process_problems_exit_one_with_rule_detail_span(files: dict[str, Path])
     assert result.returncode == 1
     (out,) = lines(result)
     assert set(out) == {"file", "chars", "problems"}
-    assert [p["rule"] for p in out["problems"]] == ["length", "title", "tags", "banned_term", "unsupported_number"]
+    assert [p["rule"] for p in out["problems"]] == [
+        "length",
+        "title",
+        "tags",
+        "banned_term",
+        "unsupported_number",
+    ]
     for problem in out["problems"]:
         assert set(problem) == {"rule", "detail", "span"}
         assert problem["span"] is None or (isinstance(problem["span"], list) and len(problem["span"]) == 2)
@@ -104,7 +120,11 @@ def test_process_bad_input_and_text_format(files: dict[str, Path]) -> None:
     assert missing.returncode == 2 and missing.stdout == ""
     assert missing.stderr.strip() == "copyloop: missing.txt: file not found"
     text = lint_process(EXAMPLE, files["bad"], "--format", "text")
-    assert text.returncode == 1 and text.stdout.startswith(f"{files['bad']}: ") and "  banned_term [" in text.stdout
+    assert (
+        text.returncode == 1
+        and text.stdout.startswith(f"{files['bad']}: ")
+        and "  banned_term [" in text.stdout
+    )
 
 
 def test_duplicates_across_files_are_reported_on_the_later_file(files: dict[str, Path]) -> None:
@@ -116,7 +136,9 @@ def test_duplicates_across_files_are_reported_on_the_later_file(files: dict[str,
     assert str(files["clean"]) in second["problems"][0]["detail"]
 
 
-def test_plain_text_skips_title_and_tags_but_a_tagged_post_does_not(files: dict[str, Path], tmp_path: Path) -> None:
+def test_plain_text_skips_title_and_tags_but_a_tagged_post_does_not(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
     tagged = tmp_path / "tagged.txt"
     tagged.write_text(f"<body>{body('c')}</body>", encoding="utf-8")
     result = lint(EXAMPLE, files["clean"], tagged)
@@ -128,7 +150,11 @@ def test_plain_text_skips_title_and_tags_but_a_tagged_post_does_not(files: dict[
 def test_platform_option_switches_rules(files: dict[str, Path]) -> None:
     assert lint(EXAMPLE, files["post"], "--platform", "douyin").returncode == 0
     result = lint(EXAMPLE, files["bad"], "--platform", "generic")
-    assert [p["rule"] for p in lines(result)[0]["problems"]] == ["length", "banned_term", "unsupported_number"]
+    assert [p["rule"] for p in lines(result)[0]["problems"]] == [
+        "length",
+        "banned_term",
+        "unsupported_number",
+    ]
 
 
 def test_text_format_for_people(files: dict[str, Path]) -> None:
@@ -158,7 +184,9 @@ def test_brief_extensions_apply(files: dict[str, Path], tmp_path: Path) -> None:
         ("BRIEF", "FILE", "--platform", "weibo"),
     ],
 )
-def test_bad_input_exits_two_with_one_line(args: tuple[str, ...], files: dict[str, Path], tmp_path: Path) -> None:
+def test_bad_input_exits_two_with_one_line(
+    args: tuple[str, ...], files: dict[str, Path], tmp_path: Path
+) -> None:
     invalid = tmp_path / "invalid.yaml"
     invalid.write_text("product: {name: x}\n", encoding="utf-8")
     mapping = {"BRIEF": str(EXAMPLE), "FILE": str(files["clean"]), "INVALID": str(invalid)}

@@ -1,5 +1,5 @@
-"""Gates through the simulator: the revise loop fixes a gate failure, near-identical drafts are caught, and every
-passed article is clean of gate problems and no near-copy of another."""
+"""Gates through the simulator: the revise loop fixes a gate failure, near-identical drafts are caught,
+and every passed article is clean of gate problems and no near-copy of another."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ def example(**changes: Any) -> dict[str, Any]:
 
 async def run_batch(brief: dict[str, Any], **knobs: Any) -> list[dict[str, Any]]:
     with SimServer(SimConfig(**knobs)) as server:
-        ctx = Context(base_url=server.base_url, api_key="sk-offline", model="deepseek-flash", max_concurrency=8)
+        ctx = Context(
+            base_url=server.base_url, api_key="sk-offline", model="deepseek-flash", max_concurrency=8
+        )
         state = await graph.ainvoke({"briefs": [brief]}, context=ctx)
     return sorted(state["articles"], key=lambda a: a["id"])
 
@@ -55,15 +57,19 @@ async def test_banned_term_from_the_brief_is_revised_away() -> None:
     brief = example(banned_terms=["笑容说明"])
     articles = await run_batch(brief, seed=1)
     fixed = [
-        a for a in articles
+        a
+        for a in articles
         if a["status"] == "passed" and any("banned_term" in rules for rules in rules_in_history(a)[:-1])
     ]
     assert fixed, [rules_in_history(a) for a in articles]
     assert all("笑容说明" not in a["text"] for a in fixed)
     for article in fixed:
-        step = next(s for s in article["history"] if any(p["rule"] == "banned_term" for p in s["review"]["problems"]))
-        assert "“笑容说明”违反客户要求" in next(p["detail"] for p in step["review"]["problems"]
-                                          if p["rule"] == "banned_term")
+        step = next(
+            s for s in article["history"] if any(p["rule"] == "banned_term" for p in s["review"]["problems"])
+        )
+        assert "“笑容说明”违反客户要求" in next(
+            p["detail"] for p in step["review"]["problems"] if p["rule"] == "banned_term"
+        )
     assert_passed_are_clean(articles, brief)
 
 

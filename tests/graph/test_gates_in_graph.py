@@ -1,4 +1,4 @@
-"""Gates inside the graph (fake model): failures are revised with the exact fix, duplicates are caught batch-wide,
+"""Gates inside the graph (fake model): failures are revised with the exact fix, duplicates are caught
 and passed articles carry no gate problems."""
 
 from __future__ import annotations
@@ -114,14 +114,29 @@ async def test_diversity_can_be_turned_off() -> None:
 
 
 async def test_wechat_digest_and_ai_label_reach_the_outputs(tmp_path: Path) -> None:
-    brief = {**BRIEF, "personas": ["宝妈"], "selling_points": ["空间"], "platforms": ["wechat"], "ai_label": True}
+    brief = {
+        **BRIEF,
+        "personas": ["宝妈"],
+        "selling_points": ["空间"],
+        "platforms": ["wechat"],
+        "ai_label": True,
+    }
     state, model = await run(brief, "第1版" + body_of_length(297, "wechat"))
     (article,) = state["articles"]
     assert any("<digest>" in p for p in model.prompts)
     assert article["disclosure"] == AI_DISCLOSURE and AI_DISCLOSURE not in article["text"]
     assert article["digest"] == article["text"][:54]  # the fake writes no digest: WeChat's own rule applies
-    report = {"articles": 1, "passed": 1, "failed": 0, "errors": 0, "first_pass_rate": 1.0, "final_pass_rate": 1.0,
-              "model": "fake", "llm_calls": 3, "wall_seconds": 0.1}
+    report = {
+        "articles": 1,
+        "passed": 1,
+        "failed": 0,
+        "errors": 0,
+        "first_pass_rate": 1.0,
+        "final_pass_rate": 1.0,
+        "model": "fake",
+        "llm_calls": 3,
+        "wall_seconds": 0.1,
+    }
     write_outputs(tmp_path, state["articles"], report)
     record = json.loads((tmp_path / "articles.jsonl").read_text("utf-8"))
     assert record["disclosure"] == AI_DISCLOSURE and record["digest"] == article["digest"]

@@ -10,8 +10,11 @@ from copyloop.brief import BriefError, parse_brief
 from copyloop.disclosure import AI_DISCLOSURE, disclosure_for
 from copyloop.nodes.critic import failing_dimensions, threshold
 
-BASE: dict[str, Any] = {"product": {"name": "远岚 V7", "materials": "轴距 2950 mm"}, "personas": ["宝妈"],
-                        "selling_points": ["空间"]}
+BASE: dict[str, Any] = {
+    "product": {"name": "远岚 V7", "materials": "轴距 2950 mm"},
+    "personas": ["宝妈"],
+    "selling_points": ["空间"],
+}
 
 
 def test_term_lists_and_ai_label_default_off() -> None:
@@ -21,7 +24,9 @@ def test_term_lists_and_ai_label_default_off() -> None:
 
 
 def test_term_lists_and_ai_label_are_read() -> None:
-    brief = parse_brief({**BASE, "banned_terms": [" 性价比之王 "], "allowed_terms": ["首发"], "ai_label": True})
+    brief = parse_brief(
+        {**BASE, "banned_terms": [" 性价比之王 "], "allowed_terms": ["首发"], "ai_label": True}
+    )
     assert brief.banned_terms == ["性价比之王"] and brief.allowed_terms == ["首发"]
     assert disclosure_for(brief.model_dump()) == AI_DISCLOSURE
 
@@ -36,9 +41,9 @@ def test_bad_gate_settings_are_one_line_errors(bad: dict[str, Any]) -> None:
 def test_min_score_overall() -> None:
     brief = parse_brief({**BASE, "min_score": 7}).model_dump()
     assert all(threshold(brief, d) == 7 for d in ("scene", "emotion", "platform"))
-    assert failing_dimensions({"scene": 7, "emotion": 6, "selling_point": 9, "persona": 9, "platform": 9}, brief) == [
-        "emotion"
-    ]
+    assert failing_dimensions(
+        {"scene": 7, "emotion": 6, "selling_point": 9, "persona": 9, "platform": 9}, brief
+    ) == ["emotion"]
 
 
 def test_min_score_per_dimension_with_default() -> None:

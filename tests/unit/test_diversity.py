@@ -1,4 +1,4 @@
-"""The duplicate gate: near-copies are caught, honest same-topic posts are not, and it scales to 1000 texts."""
+"""The duplicate gate: near-copies are caught, honest same-topic posts are not; it scales to 1000 texts."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import yaml
 from copyloop.diversity import BODY_THRESHOLD, DiversityIndex, ignored_grams, normalize, shingles
 from copyloop.gates import duplicate_problem
 
-FIXTURES = yaml.safe_load((Path(__file__).parents[1] / "fixtures" / "diversity_posts.yaml").read_text("utf-8"))
+FIXTURES = yaml.safe_load(
+    (Path(__file__).parents[1] / "fixtures" / "diversity_posts.yaml").read_text("utf-8")
+)
 MATERIALS = yaml.safe_load((Path(__file__).parents[2] / "examples" / "yuanlan_v7.yaml").read_text("utf-8"))[
     "product"
 ]["materials"]
@@ -41,7 +43,11 @@ def test_each_near_copy_is_caught_and_names_the_original(copy: str) -> None:
     assert found is not None and found.key == 1 and found.label == "第 1 篇"
     assert found.passage and found.passage.rstrip("…") in " ".join(copy.split())
     problem = duplicate_problem(found)
-    assert problem["rule"] == "duplicate" and "第 1 篇" in problem["detail"] and found.passage in problem["detail"]
+    assert (
+        problem["rule"] == "duplicate"
+        and "第 1 篇" in problem["detail"]
+        and found.passage in problem["detail"]
+    )
     assert len(index) == 1  # the near-copy was not registered
 
 
@@ -74,7 +80,7 @@ def random_post(rng: random.Random, pool: str, n: int = 300) -> str:
 
 def test_a_thousand_articles_index_and_check_in_under_two_seconds() -> None:
     rng = random.Random(7)
-    pool = "周末带娃出门后备箱很能装家人坐得舒服春夏秋冬早晚路边小区停车场妈妈爸爸孩子老人上下车安静平稳宽敞明亮干净，。！"
+    pool = "周末带娃出门后备箱很能装家人坐得舒服春夏秋冬早晚路边小区停车场妈妈爸孩子老人上下车安静，。！"
     boilerplate = "姐妹们谁懂啊！远岚七座真的太适合二胎家庭了。"  # every post shares it, as real batches do
     posts = [boilerplate + random_post(rng, pool) for _ in range(1000)]
     copies = [posts[i][:150] + "换了几个字" + posts[i][155:] for i in range(0, 1000, 50)]

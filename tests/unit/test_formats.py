@@ -8,8 +8,17 @@ from copyloop.nodes.common import output_format, parse_draft
 from copyloop.platforms import spec_for
 
 
-def draft(title: str = "带娃出门不再手忙脚乱", tags: tuple[str, ...] = ("宝妈", "七座", "用车"), **kw: str) -> Draft:
-    return Draft(number=1, title=title, text=kw.get("text", "正文"), tags=list(tags), chars=2, digest=kw.get("digest", ""))
+def draft(
+    title: str = "带娃出门不再手忙脚乱", tags: tuple[str, ...] = ("宝妈", "七座", "用车"), **kw: str
+) -> Draft:
+    return Draft(
+        number=1,
+        title=title,
+        text=kw.get("text", "正文"),
+        tags=list(tags),
+        chars=2,
+        digest=kw.get("digest", ""),
+    )
 
 
 def rules(d: Draft, platform: str, **kw: bool) -> list[str]:

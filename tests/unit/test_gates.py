@@ -1,4 +1,4 @@
-"""check_draft runs every per-draft gate; findings carry stable rule codes and an exact fix for the reviser."""
+"""check_draft runs every per-draft gate; each finding has a stable rule code and an exact fix."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from tests.fakes import body_of_length
 
 BRIEF: dict[str, Any] = parse_brief(
     {
-        "product": {"name": "远岚 V7", "materials": "轴距 2950 mm，6 个安全气囊，后备箱 520 L。L2 级辅助驾驶。"},
+        "product": {
+            "name": "远岚 V7",
+            "materials": "轴距 2950 mm，6 个安全气囊，后备箱 520 L。L2 级辅助驾驶。",
+        },
         "personas": [{"name": "宝妈", "description": "老大 6 岁、老二 1 岁"}],
         "selling_points": ["空间"],
         "length": {"min": 40, "max": 200},
@@ -22,7 +25,9 @@ BRIEF: dict[str, Any] = parse_brief(
 ).model_dump()
 
 
-def draft(text: str, title: str = "带娃出门的好帮手", tags: tuple[str, ...] = ("宝妈", "大空间", "用车")) -> Draft:
+def draft(
+    text: str, title: str = "带娃出门的好帮手", tags: tuple[str, ...] = ("宝妈", "大空间", "用车")
+) -> Draft:
     return Draft(number=1, title=title, text=text, tags=list(tags), chars=len(text))
 
 
@@ -30,7 +35,11 @@ def rules_of(d: Draft, platform: str = "xiaohongshu") -> list[str]:
     return [p["rule"] for p in check_draft(d, BRIEF, platform)]
 
 
-CLEAN = "第一次带娃出门，第二排坐得下一家人。" + body_of_length(40, "clean") + "轴距 2950 mm，6 个安全气囊，L2 级辅助驾驶。"
+CLEAN = (
+    "第一次带娃出门，第二排坐得下一家人。"
+    + body_of_length(40, "clean")
+    + "轴距 2950 mm，6 个安全气囊，L2 级辅助驾驶。"
+)
 
 
 def test_a_clean_draft_has_no_problems() -> None:
@@ -60,7 +69,9 @@ def test_unsupported_number_detail_and_span() -> None:
 
 
 def test_title_and_tags_are_checked_for_terms_and_numbers_without_span() -> None:
-    problems = check_draft(draft(CLEAN, title="最美七座 9 个气囊", tags=("宝妈", "全网最低", "七座")), BRIEF, "xiaohongshu")
+    problems = check_draft(
+        draft(CLEAN, title="最美七座 9 个气囊", tags=("宝妈", "全网最低", "七座")), BRIEF, "xiaohongshu"
+    )
     details = {p["detail"].split("“")[0]: p for p in problems}
     assert {"标题中", "话题标签中"} <= set(details)
     assert all(p["span"] is None for p in problems)

@@ -96,7 +96,8 @@ def test_normal_value(digits: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("numeral", "value"), [("六", 6), ("十", 10), ("十二", 12), ("二十二", 22), ("一百二十", 120), ("两三", None)]
+    ("numeral", "value"),
+    [("六", 6), ("十", 10), ("十二", 12), ("二十二", 22), ("一百二十", 120), ("两三", None)],
 )
 def test_chinese_value(numeral: str, value: int | None) -> None:
     assert chinese_value(numeral) == value

@@ -112,5 +112,16 @@ def test_data_file_has_categories_with_law_severity_and_fix() -> None:
     for category in data["categories"].values():
         assert category["severity"] in {"high", "medium", "low"}
         assert category["law"] and category["fix"] and category["terms"]
-    for word in ("第一次", "最近", "最后", "最初", "第一排", "第二排", "第三排", "最大功率", "最大扭矩", "最高车速"):
+    for word in (
+        "第一次",
+        "最近",
+        "最后",
+        "最初",
+        "第一排",
+        "第二排",
+        "第三排",
+        "最大功率",
+        "最大扭矩",
+        "最高车速",
+    ):
         assert word in data["allow"]
