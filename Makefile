@@ -36,7 +36,7 @@ test: $(LINKS)
 lint: $(LINKS)
 	$(BIN)/ruff check src graph nodes prompts tests
 	$(BIN)/ruff format --check src graph nodes prompts tests
-	$(BIN)/mypy copyloop
+	cd /tmp && $(CURDIR)/$(BIN)/mypy -p copyloop --config-file $(CURDIR)/pyproject.toml
 
 format: $(LINKS)
 	$(BIN)/ruff format src graph nodes prompts tests

@@ -10,17 +10,20 @@ from langgraph.types import Send
 
 from copyloop.graph.context import Context
 from copyloop.graph.state import ArticleInput, ArticleOutput, ArticleState, BatchState
-from copyloop.nodes.critic import critic, route_after_critic
 from copyloop.nodes.article import article_node
+from copyloop.nodes.critic import critic, route_after_critic
 from copyloop.nodes.finish import finish
 from copyloop.nodes.planner import plan
 from copyloop.nodes.reviser import revise
 from copyloop.nodes.writer import write
+from copyloop.portal import sync_and_async
 
 
-def build_article_graph() -> StateGraph:
+def build_article_graph() -> StateGraph[ArticleState, Context, ArticleInput, ArticleOutput]:
     """Return the uncompiled per-article graph: write → critic → (finish | revise → critic …)."""
-    builder = StateGraph(ArticleState, context_schema=Context, input_schema=ArticleInput, output_schema=ArticleOutput)
+    builder = StateGraph(
+        ArticleState, context_schema=Context, input_schema=ArticleInput, output_schema=ArticleOutput
+    )
     builder.add_node("write", write)
     builder.add_node("critic", critic)
     builder.add_node("revise", revise)
@@ -42,7 +45,7 @@ def fan_out(state: BatchState) -> list[Send]:
     ]
 
 
-def build_graph(article_checkpointer: Any = False) -> StateGraph:
+def build_graph(article_checkpointer: Any = False) -> StateGraph[BatchState, Context, BatchState, BatchState]:
     """Return the uncompiled batch graph: plan → one `article` subgraph per assignment, in parallel.
 
     The article loop lives inside the subgraph so articles never wait for each other between rounds.
@@ -51,8 +54,9 @@ def build_graph(article_checkpointer: Any = False) -> StateGraph:
     """
     article = build_article_graph().compile(checkpointer=article_checkpointer, name="article")
     builder = StateGraph(BatchState, context_schema=Context)
-    builder.add_node("plan", plan)
-    builder.add_node("article", article_node(article), input_schema=ArticleInput)
+    # The parent-level nodes also get sync twins (see copyloop.portal) so `graph.invoke` works as well.
+    builder.add_node("plan", sync_and_async(plan, "plan"))
+    builder.add_node("article", sync_and_async(article_node(article), "article"), input_schema=ArticleInput)
     builder.add_edge(START, "plan")
     builder.add_conditional_edges("plan", fan_out, ["article"])
     builder.add_edge("article", END)
@@ -60,5 +64,5 @@ def build_graph(article_checkpointer: Any = False) -> StateGraph:
 
 
 builder = build_graph()
-graph: CompiledStateGraph = builder.compile(name="copyloop")
+graph: CompiledStateGraph[BatchState, Context, BatchState, BatchState] = builder.compile(name="copyloop")
 """The batch graph, compiled without a checkpointer (for `ainvoke`, notebooks and `langgraph dev`)."""

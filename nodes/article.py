@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from langgraph._internal._constants import CONFIG_KEY_DURABILITY
+from langgraph.config import get_config
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
@@ -20,26 +22,34 @@ from copyloop.graph.state import ArticleInput
 from copyloop.nodes.finish import error_result
 from copyloop.progress import emit
 
-ArticleNode = Callable[[ArticleInput, RunnableConfig, Runtime[Context]], Awaitable[dict[str, Any]]]
+ArticleNode = Callable[[ArticleInput, Runtime[Context]], Awaitable[dict[str, Any]]]
 
 
-def article_node(subgraph: CompiledStateGraph) -> ArticleNode:
+def _subgraph_config() -> RunnableConfig:
+    # The subgraph keeps no checkpoints of its own; the parent's "sync" durability, inherited through the config,
+    # makes LangGraph 1.2 wait for a checkpoint write that never exists (AttributeError _put_checkpoint_fut).
+    config = get_config()
+    configurable = {k: v for k, v in config.get("configurable", {}).items() if k != CONFIG_KEY_DURABILITY}
+    return {**config, "configurable": configurable}
+
+
+def article_node(subgraph: CompiledStateGraph[Any, Any, Any, Any]) -> ArticleNode:
     """Return the parent-level node that runs `subgraph` for one assignment and contains its failures."""
 
-    async def article(state: ArticleInput, config: RunnableConfig, runtime: Runtime[Context]) -> dict[str, Any]:
+    async def article(state: ArticleInput, runtime: Runtime[Context]) -> dict[str, Any]:
         """Write, judge and revise one article (or return it as it finished in an earlier session)."""
         earlier = runtime.context.finished.get(state["assignment"]["id"]) if runtime.context else None
         if earlier is not None:
             emit({"event": "restored", "article": earlier["id"], "result": earlier})
             return {"articles": [earlier]}
         try:
-            # The subgraph keeps no checkpoints of its own; "sync" durability from the parent trips LangGraph.
-            return await subgraph.ainvoke(state, config, durability="async")  # type: ignore[no-any-return]
+            result: dict[str, Any] = await subgraph.ainvoke(state, _subgraph_config())
+            return result
         except (FatalAPIError, StopRequested):
             raise
         except Exception as error:  # one article's failure must not fail the batch
-            result = error_result(state, error)
-            emit({"event": "finished", "article": result["id"], "result": result})
-            return {"articles": [result]}
+            failed = error_result(state, error)
+            emit({"event": "finished", "article": failed["id"], "result": failed})
+            return {"articles": [failed]}
 
     return article

@@ -68,7 +68,9 @@ _TAG = re.compile(r"#\s*([^#\s]+)")
 def parse_draft(reply: str, number: int, platform: str) -> Draft:
     """Read a writer reply into a Draft; an untagged reply is taken as the body."""
     spec = spec_for(platform)
-    sections = {name: (m.group(1).strip() if (m := rx.search(reply)) else None) for name, rx in _SECTION.items()}
+    sections = {
+        name: (m.group(1).strip() if (m := rx.search(reply)) else None) for name, rx in _SECTION.items()
+    }
     body = sections["body"]
     if body is None:
         body = reply

@@ -35,7 +35,9 @@ class CriticReview(BaseModel):
     selling_point: Score
     persona: Score
     platform: Score
-    suggestions: list[str] = Field(default_factory=list, max_length=3, description="1–3 条可直接照做的修改建议")
+    suggestions: list[str] = Field(
+        default_factory=list, max_length=3, description="1–3 条可直接照做的修改建议"
+    )
 
 
 def failing_dimensions(scores: dict[str, int], brief: dict[str, Any]) -> list[str]:
@@ -61,7 +63,9 @@ async def critic(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
         problems = [repeated]
     if problems:
         # A draft that fails a gate is revised anyway; spend no critic call on it.
-        review = Review(draft=draft["number"], problems=problems, scores={}, reasons={}, suggestions=[], passed=False)
+        review = Review(
+            draft=draft["number"], problems=problems, scores={}, reasons={}, suggestions=[], passed=False
+        )
         emit({"event": "review", "article": assignment["id"], "draft": draft["number"], "passed": False})
         return {"reviews": [review]}
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
+import math
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
@@ -23,28 +23,25 @@ PLAN_CHUNK = 40
 """Rows per planner request: one short call first (it warms the prefix cache), the rest in parallel."""
 
 
+def balanced_pairs(first: int, second: int) -> list[tuple[int, int]]:
+    """Return every (i, j) of first x second once, ordered so each prefix is balanced in i and in j.
+
+    i = k mod first; j = (k + k // lcm) mod second. Inside each block of lcm(first, second) steps both run
+    through consecutive residues, and the per-block shift makes the pairs of different blocks distinct (CRT).
+    """
+    block = math.lcm(first, second)
+    return [(k % first, (k + k // block) % second) for k in range(first * second)]
+
+
 def spread(personas: int, points: int, platforms: int, count: int) -> list[tuple[int, int, int]]:
     """Choose `count` (persona, selling point, platform) index triples, each dimension spread evenly.
 
-    Every pick takes values that currently have the fewest uses in each dimension, so counts differ by at most
-    one at every prefix; among those it takes the least-used combination, so combinations repeat only when
-    `count` exceeds their number.
+    Every prefix of the result has per-dimension counts that differ by at most one; combinations are all
+    distinct until every one is used, then the cycle repeats, so they are used evenly too.
     """
-    dims = (personas, points, platforms)
-    used: list[Counter[int]] = [Counter({i: 0 for i in range(n)}) for n in dims]
-    combos: Counter[tuple[int, int, int]] = Counter()
-    rows: list[tuple[int, int, int]] = []
-    for _ in range(count):
-        least = []
-        for counter in used:
-            low = min(counter.values())
-            least.append([i for i, c in counter.items() if c == low])
-        pick = min(itertools.product(*least), key=lambda combo: (combos[combo], combo))
-        rows.append(pick)
-        combos[pick] += 1
-        for counter, value in zip(used, pick, strict=True):
-            counter[value] += 1
-    return rows
+    pairs = balanced_pairs(personas, points)
+    cycle = [(*pairs[j], platform) for j, platform in balanced_pairs(personas * points, platforms)]
+    return [cycle[i % len(cycle)] for i in range(count)]
 
 
 def coverage_problems(rows: list[Assignment]) -> list[str]:
@@ -53,7 +50,7 @@ def coverage_problems(rows: list[Assignment]) -> list[str]:
     for brief_index in sorted({r["brief_index"] for r in rows}):
         mine = [r for r in rows if r["brief_index"] == brief_index]
         for field in ("persona", "selling_point", "platform"):
-            counts = Counter(r[field] for r in mine)  # type: ignore[literal-required]
+            counts = Counter(cast(dict[str, Any], r)[field] for r in mine)
             if max(counts.values()) - min(counts.values()) > 1:
                 problems.append(f"brief {brief_index + 1}: {field} counts uneven: {dict(counts)}")
     return problems
@@ -61,7 +58,13 @@ def coverage_problems(rows: list[Assignment]) -> list[str]:
 
 def fallback_angle(persona: str, selling_point: str, occurrence: int) -> str:
     """Return a deterministic angle for a row when the model's angles cannot be used."""
-    scenes = ["工作日早高峰的通勤路上", "周末全家出游的早晨", "雨夜接人回家的路上", "节假日回老家的长途里", "小区里找车位的傍晚"]
+    scenes = [
+        "工作日早高峰的通勤路上",
+        "周末全家出游的早晨",
+        "雨夜接人回家的路上",
+        "节假日回老家的长途里",
+        "小区里找车位的傍晚",
+    ]
     return f"{persona}在{scenes[occurrence % len(scenes)]}，感受到{selling_point}带来的不同"
 
 
@@ -115,7 +118,9 @@ def usable_angles(angles: list[str], count: int) -> list[str] | None:
     return cleaned
 
 
-async def _propose(ctx: Context, brief: dict[str, Any], rows: list[Assignment]) -> tuple[list[str] | None, Usage]:
+async def _propose(
+    ctx: Context, brief: dict[str, Any], rows: list[Assignment]
+) -> tuple[list[str] | None, Usage]:
     prompt = load("planner").format(count=len(rows), rows=_rows_text(rows))
     try:
         result = await call_model(

@@ -25,7 +25,9 @@ DIMENSION_LABELS = {
 }
 
 
-def fixes_and_keeps(review: Review, earlier: list[Review], brief: dict[str, Any]) -> tuple[list[str], list[str]]:
+def fixes_and_keeps(
+    review: Review, earlier: list[Review], brief: dict[str, Any]
+) -> tuple[list[str], list[str]]:
     """Return what must change (gate problems, low scores with reasons, suggestions) and what to keep."""
     fixes = [f"{p['rule']}：{p['detail']}" for p in review["problems"]]
     scored = review if review["scores"] else next((r for r in reversed(earlier) if r["scores"]), None)
@@ -64,5 +66,12 @@ async def revise(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
         article_id=assignment["id"],
     )
     new_draft = parse_draft(result.value, draft["number"] + 1, assignment["platform"])
-    emit({"event": "draft", "article": assignment["id"], "draft": new_draft["number"], "chars": new_draft["chars"]})
+    emit(
+        {
+            "event": "draft",
+            "article": assignment["id"],
+            "draft": new_draft["number"],
+            "chars": new_draft["chars"],
+        }
+    )
     return {"drafts": [new_draft], "usage": result.usage, "calls": {"revise": result.responses}}

@@ -11,7 +11,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable, RunnableLambda
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 Responder = Callable[[str, type[BaseModel] | None], Any]
 
@@ -35,7 +35,7 @@ class PromptFakeChatModel(BaseChatModel):
     """Answer with `responder(prompt_text, schema)`; record every prompt it saw."""
 
     responder: Responder
-    prompts: list[str] = []
+    prompts: list[str] = Field(default_factory=list)
 
     @property
     def _llm_type(self) -> str:
@@ -57,7 +57,9 @@ class PromptFakeChatModel(BaseChatModel):
         )
         return message, parsed
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
         message, _ = self._reply(messages, None)
         return ChatResult(generations=[ChatGeneration(message=message)], llm_output=message.response_metadata)
 

@@ -17,6 +17,13 @@ class BriefError(ValueError):
     """A brief that cannot be used; the message is one line that names the file and the field."""
 
 
+def no_control_characters(value: str) -> str:
+    """Reject names with control characters (they end up in file contents and terminals)."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -37,9 +44,7 @@ class Named(_Strict):
     @field_validator("name")
     @classmethod
     def _printable(cls, value: str) -> str:
-        if any(ord(c) < 32 or ord(c) == 127 for c in value):
-            raise ValueError("must not contain control characters")
-        return value
+        return no_control_characters(value)
 
 
 class Product(_Strict):
@@ -47,6 +52,11 @@ class Product(_Strict):
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
     materials: Annotated[str, Field(min_length=1)]
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return no_control_characters(value)
 
 
 class LengthWindow(_Strict):
@@ -62,13 +72,19 @@ class LengthWindow(_Strict):
         return self
 
 
+def _default_platforms() -> list[Platform]:
+    return ["xiaohongshu"]
+
+
 class Brief(_Strict):
     """One order: a product, who to write for, what to stress, where it is posted, and the quality bar."""
 
     product: Product
     personas: Annotated[list[Named], Field(min_length=1)]
     selling_points: Annotated[list[Named], Field(min_length=1)]
-    platforms: Annotated[list[Platform], Field(min_length=1)] = Field(default_factory=lambda: ["xiaohongshu"])
+    platforms: Annotated[list[Platform], Field(min_length=1)] = Field(
+        default_factory=lambda: _default_platforms()
+    )
     count: Annotated[int, Field(ge=1, le=1000)] | None = None
     length: LengthWindow = Field(default_factory=LengthWindow)
     min_score: Annotated[int, Field(ge=1, le=10)] | dict[str, Annotated[int, Field(ge=1, le=10)]] = 8
@@ -91,7 +107,9 @@ class Brief(_Strict):
         if isinstance(value, dict):
             unknown = sorted(set(value) - set(SCORE_DIMENSIONS) - {"default"})
             if unknown:
-                raise ValueError(f"unknown score dimension {unknown[0]!r}; known: {', '.join(SCORE_DIMENSIONS)}")
+                raise ValueError(
+                    f"unknown score dimension {unknown[0]!r}; known: {', '.join(SCORE_DIMENSIONS)}"
+                )
         return value
 
     @property

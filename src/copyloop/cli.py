@@ -13,7 +13,15 @@ import click
 from copyloop import config
 from copyloop.brief import BriefError, load_briefs
 from copyloop.platforms import spec_for
-from copyloop.runner import EXIT_INPUT, RUN_FILE, RunOutcome, RunSettings, execute, read_progress, settings_for
+from copyloop.runner import (
+    EXIT_INPUT,
+    RUN_FILE,
+    RunOutcome,
+    RunSettings,
+    execute,
+    read_progress,
+    settings_for,
+)
 
 
 def fail_input(message: str) -> None:
@@ -66,10 +74,18 @@ def main() -> None:
 @main.command()
 @click.argument("briefs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Folder for outputs.")
-@click.option("--max-concurrency", type=click.IntRange(1, 2500), default=None,
-              help=f"Model requests in flight across the batch (default {config.DEFAULT_MAX_CONCURRENCY}).")
-@click.option("--request-timeout", type=click.FloatRange(min=1), default=None,
-              help=f"Deadline per model request in seconds (default {config.DEFAULT_REQUEST_TIMEOUT:.0f}).")
+@click.option(
+    "--max-concurrency",
+    type=click.IntRange(1, 2500),
+    default=None,
+    help=f"Model requests in flight across the batch (default {config.DEFAULT_MAX_CONCURRENCY}).",
+)
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=1),
+    default=None,
+    help=f"Deadline per model request in seconds (default {config.DEFAULT_REQUEST_TIMEOUT:.0f}).",
+)
 @click.option("--offline", is_flag=True, help="Use the built-in DeepSeek simulator instead of the API.")
 @click.option("--seed", type=int, default=None, help="Simulator seed (offline runs are deterministic).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
@@ -90,12 +106,20 @@ def run(
     if out.exists() and not out.is_dir():
         fail_input(f"--out {out} is an existing file, not a folder")
     if (out / RUN_FILE).exists():
-        fail_input(f"--out {out} already holds a run; continue it with `copyloop resume {out}` or choose another folder")
+        fail_input(
+            f"--out {out} already holds a run; continue it with `copyloop resume {out}` or choose another folder"
+        )
     if not offline and not config.api_key_from_env():
-        fail_input("DEEPSEEK_API_KEY is not set: export it or put it in .env (see .env.example), or use --offline")
+        fail_input(
+            "DEEPSEEK_API_KEY is not set: export it or put it in .env (see .env.example), or use --offline"
+        )
     try:
         settings = settings_for(
-            loaded, offline=offline, seed=seed, max_concurrency=max_concurrency, request_timeout=request_timeout
+            loaded,
+            offline=offline,
+            seed=seed,
+            max_concurrency=max_concurrency,
+            request_timeout=request_timeout,
         )
     except ValueError as error:
         fail_input(str(error))
@@ -118,7 +142,8 @@ def resume(out: Path, quiet: bool) -> None:
     if not settings.offline and not config.api_key_from_env():
         fail_input("DEEPSEEK_API_KEY is not set: export it or put it in .env (see .env.example)")
     total = sum(
-        b["count"] or len(b["personas"]) * len(b["selling_points"]) * len(b["platforms"]) for b in settings.briefs
+        b["count"] or len(b["personas"]) * len(b["selling_points"]) * len(b["platforms"])
+        for b in settings.briefs
     )
     done = len(read_progress(out))
     if not quiet:
@@ -157,5 +182,7 @@ def sim(host: str, port: int, seed: int, latency: float, config_json: str | None
 
     knobs: dict[str, Any] = json.loads(config_json) if config_json else {}
     sim_config = SimConfig(**{"seed": seed, "latency": latency, **knobs})
-    click.echo(f"copyloop simulator on http://{host}:{port} (DEEPSEEK_BASE_URL=http://{host}:{port})", err=True)
+    click.echo(
+        f"copyloop simulator on http://{host}:{port} (DEEPSEEK_BASE_URL=http://{host}:{port})", err=True
+    )
     serve_forever(sim_config, host, port)

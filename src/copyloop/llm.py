@@ -46,9 +46,9 @@ class CallResult:
     model: str
 
 
-def _runtime_cache(ctx: Context) -> dict[str, Any]:
-    cache = ctx.__dict__.setdefault("_runtime_cache", {})
-    return cache  # type: ignore[no-any-return]
+def _runtime_cache(ctx: Context) -> dict[Any, Any]:
+    cache: dict[Any, Any] = ctx.__dict__.setdefault("_runtime_cache", {})
+    return cache
 
 
 class RequestGate:
@@ -102,7 +102,8 @@ def request_gate(ctx: Context) -> RequestGate:
     key = ("gate", id(asyncio.get_running_loop()))
     if key not in cache:
         cache[key] = RequestGate(ctx.max_concurrency)
-    return cache[key]  # type: ignore[no-any-return]
+    gate: RequestGate = cache[key]
+    return gate
 
 
 def chat_model(ctx: Context, role: str, max_tokens: int) -> BaseChatModel:
@@ -112,7 +113,19 @@ def chat_model(ctx: Context, role: str, max_tokens: int) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
     cache = _runtime_cache(ctx)
-    key = ("model", role, max_tokens)
+    loop_id = id(asyncio.get_running_loop())
+    # One HTTP pool per context and event loop: langchain-openai's shared default client is bound to the first
+    # loop that used it, so a second `asyncio.run` (a script calling ainvoke twice) would fail on a closed loop.
+    http_key = ("http", loop_id)
+    if http_key not in cache:
+        cache[http_key] = httpx.AsyncClient(
+            timeout=httpx.Timeout(ctx.request_timeout + 5, connect=10.0),
+            limits=httpx.Limits(
+                max_connections=max(100, ctx.max_concurrency * 2),
+                max_keepalive_connections=max(20, ctx.max_concurrency),
+            ),
+        )
+    key = ("model", role, max_tokens, loop_id)
     if key not in cache:
         cache[key] = ChatOpenAI(
             model=ctx.model,
@@ -123,11 +136,13 @@ def chat_model(ctx: Context, role: str, max_tokens: int) -> BaseChatModel:
             # The overall deadline is enforced with asyncio.wait_for; this only bounds connect/read stalls.
             timeout=httpx.Timeout(ctx.request_timeout + 5, connect=10.0),
             max_retries=0,
+            http_async_client=cache[http_key],
             # Thinking mode ignores temperature and refuses forced tool choice; max_tokens is sent as
             # max_completion_tokens by langchain-openai, which DeepSeek may ignore, so repeat it.
             extra_body={"thinking": {"type": "disabled"}, "max_tokens": max_tokens},
         )
-    return cache[key]  # type: ignore[no-any-return]
+    model: BaseChatModel = cache[key]
+    return model
 
 
 def _retry_after(error: BaseException) -> float | None:
@@ -233,7 +248,9 @@ async def call_model(
             malformed += 1
             attempt -= 1  # malformed replies have their own budget
             if malformed > ctx.max_malformed:
-                raise ModelCallError(f"{role} reply unusable after {malformed} tries: {error}", usage) from None
+                raise ModelCallError(
+                    f"{role} reply unusable after {malformed} tries: {error}", usage
+                ) from None
             log.info("%s reply malformed (%s); asking again", role, error)
             continue
         return CallResult(value=value, usage=usage, responses=responses, model=served_by)

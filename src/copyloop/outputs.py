@@ -117,9 +117,10 @@ def render_markdown(articles: list[ArticleResult], report: dict[str, Any]) -> st
         label = spec_for(a["platform"]).label
         lines += ["", f"## {a['id']}. {a['persona']} · {a['selling_point']} · {label} — {a['status']}", ""]
         lines.append(f"*角度：{a['angle']}*  ")
-        lines.append(f"字数 {a['chars']} · 稿数 {a['drafts']} · 评分 " + (
-            ", ".join(f"{k} {v}" for k, v in a["scores"].items()) or "—"
-        ))
+        lines.append(
+            f"字数 {a['chars']} · 稿数 {a['drafts']} · 评分 "
+            + (", ".join(f"{k} {v}" for k, v in a["scores"].items()) or "—")
+        )
         if a["error"]:
             lines += ["", f"**error:** {a['error']}"]
         for problem in a["problems"]:

@@ -12,8 +12,9 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from copyloop import config
@@ -21,7 +22,7 @@ from copyloop.brief import Brief, parse_brief
 from copyloop.errors import FatalAPIError, StopRequested
 from copyloop.graph.builder import build_graph
 from copyloop.graph.context import Context
-from copyloop.graph.state import ArticleResult
+from copyloop.graph.state import ArticleResult, BatchState
 from copyloop.ledger import Ledger
 from copyloop.nodes.duplicates import remember
 from copyloop.llm import RequestGate, request_gate
@@ -39,7 +40,9 @@ EXIT_OK, EXIT_INPUT, EXIT_ARTICLE_ERRORS, EXIT_FATAL, EXIT_INTERRUPTED = 0, 2, 3
 class _InterruptHandler:
     """First Ctrl-C: stop starting requests, let those in flight finish, end the run. Second: stop at once."""
 
-    def __init__(self, gate: RequestGate, task: asyncio.Task[Any] | None, on_event: ProgressHook | None) -> None:
+    def __init__(
+        self, gate: RequestGate, task: asyncio.Task[Any] | None, on_event: ProgressHook | None
+    ) -> None:
         self.gate, self.task, self.on_event, self.count = gate, task, on_event, 0
         self._loop = asyncio.get_running_loop()
         try:
@@ -88,8 +91,10 @@ class RunSettings:
     def load(cls, out: Path) -> RunSettings:
         """Read the settings a run saved in `out/run.json`."""
         data = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))
-        data["briefs"] = [parse_brief(b, f"{out / RUN_FILE}: briefs[{i}]").model_dump() for i, b in
-                          enumerate(data["briefs"])]
+        data["briefs"] = [
+            parse_brief(b, f"{out / RUN_FILE}: briefs[{i}]").model_dump()
+            for i, b in enumerate(data["briefs"])
+        ]
         return cls(**data)
 
 
@@ -161,8 +166,8 @@ async def execute(
         settings.save(out)
     started = time.monotonic()
     ledger = Ledger(out / LEDGER_FILE)
-    graph_input: dict[str, Any] | None = None if resume else {"briefs": settings.briefs}
-    run_config = {
+    graph_input: BatchState | None = None if resume else BatchState(briefs=settings.briefs)
+    run_config: RunnableConfig = {
         "configurable": {"thread_id": settings.thread_id},
         # Articles hold a task slot for their whole life; model requests are capped by the context's semaphore.
         "max_concurrency": max(2 * settings.max_concurrency, 8),
@@ -190,15 +195,15 @@ async def execute(
             try:
                 async for namespace, mode, data in compiled.astream(
                     graph_input,
-                    run_config,  # type: ignore[arg-type]
+                    run_config,
                     context=context,
                     stream_mode=["custom", "values"],
                     subgraphs=True,
                     durability="sync",
                 ):
                     if mode == "values" and not namespace:
-                        state = data
-                    elif mode == "custom":
+                        state = cast(dict[str, Any], data)
+                    elif mode == "custom" and isinstance(data, dict):
                         if data.get("event") == "finished":
                             progress.write(json.dumps(data["result"], ensure_ascii=False) + "\n")
                             progress.flush()
@@ -220,7 +225,7 @@ async def execute(
                 interrupts.remove()
                 progress.close()
             if not state or fatal or stopped:
-                snapshot = await compiled.aget_state(run_config)  # type: ignore[arg-type]
+                snapshot = await compiled.aget_state(run_config)
                 state = dict(snapshot.values) if snapshot else {}
 
     articles: list[ArticleResult] = list(state.get("articles") or [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 
 class Usage(TypedDict):
@@ -27,8 +27,9 @@ def add_usage(left: Usage | None, right: Usage | None) -> Usage:
     total = empty_usage()
     for part in (left, right):
         if part:
+            values = cast(dict[str, int], part)
             for key in USAGE_KEYS:
-                total[key] += int(part.get(key, 0))  # type: ignore[literal-required]
+                total[key] += int(values.get(key, 0))  # type: ignore[literal-required]
     return total
 
 

@@ -16,7 +16,9 @@ EXAMPLE = ROOT / "examples" / "yuanlan_v7.yaml"
 COPYLOOP = [sys.executable, "-m", "copyloop"]
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run `copyloop ARGS` in a clean environment (no DeepSeek variables unless given) and capture output."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPSEEK_", "COPYLOOP_", "LANGSMITH_"))}
     return subprocess.run(

@@ -25,7 +25,10 @@ FAST_RETRIES = {"COPYLOOP_RETRY_BASE_DELAY": "0.05"}
 def brief_file(tmp_path: Path, count: int, **extra: Any) -> Path:
     """Write a small brief ordering `count` articles."""
     brief = {
-        "product": {"name": "远岚 V7", "materials": "轴距 2950 mm，6 个安全气囊，后备箱 520 L，CLTC 纯电续航 210 km。"},
+        "product": {
+            "name": "远岚 V7",
+            "materials": "轴距 2950 mm，6 个安全气囊，后备箱 520 L，CLTC 纯电续航 210 km。",
+        },
         "personas": ["宝妈", "孝子", "小夫妻"],
         "selling_points": ["空间", "安全"],
         "count": count,
@@ -49,8 +52,14 @@ def test_transient_faults_are_absorbed_and_every_article_accounted_for(tmp_path:
     knobs = {"error_rate": 0.2, "malformed_rate": 0.1, "hang_rate": 0.03, "keepalive_interval": 0.2}
     with SimServer(SimConfig(seed=4, **knobs)) as sim:  # type: ignore[arg-type]
         result = run_cli(
-            "run", str(brief_file(tmp_path, 12)), "--out", str(tmp_path / "o"), "--request-timeout", "1.5",
-            env=online_env(sim), timeout=240,
+            "run",
+            str(brief_file(tmp_path, 12)),
+            "--out",
+            str(tmp_path / "o"),
+            "--request-timeout",
+            "1.5",
+            env=online_env(sim),
+            timeout=240,
         )
         stats = sim.stats()
     assert result.returncode == 0, result.stderr
@@ -66,8 +75,14 @@ def test_transient_faults_are_absorbed_and_every_article_accounted_for(tmp_path:
 def test_in_flight_cap_holds_under_retries(tmp_path: Path) -> None:
     with SimServer(SimConfig(seed=8, latency=0.15, error_rate=0.2)) as sim:
         result = run_cli(
-            "run", str(brief_file(tmp_path, 12)), "--out", str(tmp_path / "o"), "--max-concurrency", "3",
-            env=online_env(sim), timeout=240,
+            "run",
+            str(brief_file(tmp_path, 12)),
+            "--out",
+            str(tmp_path / "o"),
+            "--max-concurrency",
+            "3",
+            env=online_env(sim),
+            timeout=240,
         )
         stats = sim.stats()
     assert result.returncode == 0, result.stderr
@@ -85,7 +100,9 @@ def test_bad_key_or_empty_balance_stops_the_batch_at_once(
     tmp_path: Path, knobs: dict[str, Any], expected: str
 ) -> None:
     with SimServer(SimConfig(seed=1, **knobs)) as sim:
-        result = run_cli("run", str(brief_file(tmp_path, 12)), "--out", str(tmp_path / "o"), env=online_env(sim))
+        result = run_cli(
+            "run", str(brief_file(tmp_path, 12)), "--out", str(tmp_path / "o"), env=online_env(sim)
+        )
         stats = sim.stats()
     assert result.returncode == 4
     assert expected in result.stderr and "copyloop resume" in result.stderr
@@ -126,8 +143,12 @@ def _wait_for_lines(path: Path, n: int, timeout: float) -> None:
 def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPSEEK_", "COPYLOOP_"))}
     return subprocess.Popen(
-        [*COPYLOOP, *args], env={**base, **env}, cwd=ROOT / "tests", text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [*COPYLOOP, *args],
+        env={**base, **env},
+        cwd=ROOT / "tests",
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -135,8 +156,10 @@ def test_kill_9_then_resume_repeats_no_finished_work(tmp_path: Path) -> None:
     out = tmp_path / "o"
     knobs = {"latency": 0.1, "latency_rules": [["人群：小夫妻", 0.6]]}
     with SimServer(SimConfig(seed=6, **knobs)) as sim:  # type: ignore[arg-type]
-        process = _start(["run", str(brief_file(tmp_path, 12)), "--out", str(out), "--max-concurrency", "4"],
-                         online_env(sim))
+        process = _start(
+            ["run", str(brief_file(tmp_path, 12)), "--out", str(out), "--max-concurrency", "4"],
+            online_env(sim),
+        )
         _wait_for_lines(out / "progress.jsonl", 3, timeout=60)
         process.send_signal(signal.SIGKILL)
         process.wait()
@@ -165,7 +188,9 @@ def test_ctrl_c_drains_writes_outputs_and_says_how_to_resume(tmp_path: Path) -> 
         _, stderr = process.communicate(timeout=60)
         assert process.returncode == 130, stderr
         assert f"copyloop resume {out}" in stderr and "Traceback" not in stderr
-        assert sim.stats()["responses"] == len(read_jsonl(out / "ledger.jsonl"))  # in-flight calls were recorded
+        assert sim.stats()["responses"] == len(
+            read_jsonl(out / "ledger.jsonl")
+        )  # in-flight calls were recorded
         assert (out / "articles.jsonl").exists()
         resumed = run_cli("resume", str(out), env=online_env(sim), timeout=120)
     assert resumed.returncode == 0, resumed.stderr
@@ -177,7 +202,9 @@ def test_the_api_key_appears_in_no_file_and_no_output(tmp_path: Path) -> None:
     with SimServer(SimConfig(seed=2, error_rate=0.3)) as sim:
         result = run_cli("run", str(brief_file(tmp_path, 4)), "--out", str(out), env=online_env(sim))
     with SimServer(SimConfig(seed=2, force_status=401)) as sim:
-        refused = run_cli("run", str(brief_file(tmp_path, 4)), "--out", str(tmp_path / "p"), env=online_env(sim))
+        refused = run_cli(
+            "run", str(brief_file(tmp_path, 4)), "--out", str(tmp_path / "p"), env=online_env(sim)
+        )
     assert result.returncode == 0 and refused.returncode == 4
     for text in (result.stdout, result.stderr, refused.stdout, refused.stderr):
         assert SECRET not in text and SECRET[-6:] not in text

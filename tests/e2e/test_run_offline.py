@@ -15,12 +15,33 @@ from tests.e2e.conftest import read_jsonl, run_cli
 pytestmark = pytest.mark.e2e
 
 ARTICLE_KEYS = {
-    "id", "product", "persona", "selling_point", "platform", "angle", "status", "title", "text", "chars",
-    "drafts", "scores", "problems", "usage", "error",
+    "id",
+    "product",
+    "persona",
+    "selling_point",
+    "platform",
+    "angle",
+    "status",
+    "title",
+    "text",
+    "chars",
+    "drafts",
+    "scores",
+    "problems",
+    "usage",
+    "error",
 }
 REPORT_KEYS = {
-    "articles", "passed", "failed", "errors", "first_pass_rate", "final_pass_rate", "llm_calls", "usage",
-    "wall_seconds", "model",
+    "articles",
+    "passed",
+    "failed",
+    "errors",
+    "first_pass_rate",
+    "final_pass_rate",
+    "llm_calls",
+    "usage",
+    "wall_seconds",
+    "model",
 }
 USAGE_KEYS = {"prompt_tokens", "completion_tokens", "cache_hit_tokens", "cache_miss_tokens"}
 
@@ -33,7 +54,7 @@ def test_offline_run_writes_the_three_outputs_by_contract(tmp_path: Path, exampl
     articles = read_jsonl(out / "articles.jsonl")
     assert [a["id"] for a in articles] == list(range(1, 8))
     for article in articles:
-        assert ARTICLE_KEYS <= set(article)
+        assert set(article) >= ARTICLE_KEYS
         assert article["status"] in {"passed", "failed"}
         assert article["chars"] == count_chars(article["text"])
         assert article["drafts"] >= 1
@@ -45,7 +66,7 @@ def test_offline_run_writes_the_three_outputs_by_contract(tmp_path: Path, exampl
             assert min(article["scores"].values()) >= 8
         assert article["error"] is None
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert REPORT_KEYS <= set(report)
+    assert set(report) >= REPORT_KEYS
     assert report["articles"] == 7
     assert report["passed"] + report["failed"] + report["errors"] == 7
     assert report["model"] == "deepseek-flash"
@@ -55,9 +76,13 @@ def test_offline_run_writes_the_three_outputs_by_contract(tmp_path: Path, exampl
 def test_same_seed_gives_the_same_batch(tmp_path: Path, example_brief: Path) -> None:
     runs = []
     for name in ("a", "b"):
-        result = run_cli("run", str(example_brief), "--out", str(tmp_path / name), "--offline", "--seed", "11")
+        result = run_cli(
+            "run", str(example_brief), "--out", str(tmp_path / name), "--offline", "--seed", "11"
+        )
         assert result.returncode == 0, result.stderr
-        runs.append([(a["id"], a["text"], a["drafts"]) for a in read_jsonl(tmp_path / name / "articles.jsonl")])
+        runs.append(
+            [(a["id"], a["text"], a["drafts"]) for a in read_jsonl(tmp_path / name / "articles.jsonl")]
+        )
     assert runs[0] == runs[1]
 
 
@@ -96,7 +121,9 @@ def test_a_fast_article_finishes_before_a_slow_ones_first_reply(tmp_path: Path) 
     fast = [e["time"] for e in ledger if e["article_id"] == articles["宝妈"]]
     slow = [e["time"] for e in ledger if e["article_id"] == articles["慢郎中"]]
     assert fast and slow
-    assert max(fast) < min(slow), "the fast article's whole chain should finish before the slow one's first reply"
+    assert max(fast) < min(slow), (
+        "the fast article's whole chain should finish before the slow one's first reply"
+    )
     progress = read_jsonl(tmp_path / "o" / "progress.jsonl")
     assert [p["persona"] for p in progress] == ["宝妈", "慢郎中"]
 
