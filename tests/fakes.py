@@ -75,7 +75,9 @@ WINDOW = re.compile(r"字数：(\d+)–(\d+)")
 
 
 # Everyday characters with no numerals and nothing the banned-term list catches.
-_POOL = "周末带娃出门后备箱很能装家人坐得舒服春夏秋冬早晚路边小区停车场妈妈爸爸孩子老人上下车安静平稳宽敞明亮干净"
+_POOL = (
+    "周末带娃出门后备箱很能装家人坐得舒服春夏秋冬早晚路边小区停车场妈妈爸爸孩子老人上下车安静平稳宽敞明亮干净"
+)
 
 
 def body_of_length(n: int, seed: str = "") -> str:

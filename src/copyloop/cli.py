@@ -155,7 +155,7 @@ def resume(out: Path, quiet: bool) -> None:
 @main.command()
 @click.argument("brief", type=click.Path(path_type=Path))
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--platform", default=None, help="Platform rules to apply (default: the brief's first platform).")
+@click.option("--platform", default=None, help="Platform rules (default: the brief's first platform).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 def lint(brief: Path, files: tuple[Path, ...], platform: str | None, fmt: str) -> None:
     """Run every deterministic gate on existing FILES against BRIEF (no model call); exit 1 if any has problems."""

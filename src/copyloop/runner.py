@@ -24,8 +24,8 @@ from copyloop.graph.builder import build_graph
 from copyloop.graph.context import Context
 from copyloop.graph.state import ArticleResult, BatchState
 from copyloop.ledger import Ledger
-from copyloop.nodes.duplicates import remember
 from copyloop.llm import RequestGate, request_gate
+from copyloop.nodes.duplicates import remember
 from copyloop.outputs import build_report, write_atomic, write_outputs
 
 RUN_FILE = "run.json"
