@@ -137,6 +137,8 @@ async def _propose(
 
 async def plan(state: BatchState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Make the assignment table: coverage in code, one angle per row proposed by the model."""
+    if runtime.context.diversity is not None:  # a new batch: forget a reused Context's accepted texts
+        runtime.context.diversity.clear()
     briefs = state["briefs"]
     rows = table_for(briefs)
     problems = coverage_problems(rows)

@@ -150,6 +150,12 @@ class DiversityIndex:
     def __len__(self) -> int:
         return len(self._keys)
 
+    def clear(self) -> None:
+        """Forget every accepted text (a new batch starts)."""
+        with self._lock:
+            self._bodies, self._openings = _Shelf(), _Shelf()
+            self._keys, self._labels, self._index_of = [], [], {}
+
     def __contains__(self, key: object) -> bool:
         return key in self._index_of
 

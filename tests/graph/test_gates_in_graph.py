@@ -12,8 +12,9 @@ from pydantic import BaseModel
 from copyloop.brief import parse_brief
 from copyloop.disclosure import AI_DISCLOSURE
 from copyloop.gates import check_draft
-from copyloop.graph.builder import graph
+from copyloop.graph.builder import build_article_graph, graph
 from copyloop.graph.context import Context
+from copyloop.nodes.planner import table_for
 from copyloop.outputs import write_outputs
 from tests.fakes import PromptFakeChatModel, body_of_length, copy_responder
 
@@ -76,12 +77,26 @@ async def test_a_draft_repeating_an_accepted_text_is_caught_before_the_critic() 
     ctx = Context(chat_model=model, api_key="sk-test")
     assert ctx.diversity is not None
     ctx.diversity.add(99, "第 99 篇", SAME_BODY)  # e.g. accepted in an earlier session of a resumed run
-    state = await graph.ainvoke({"briefs": [parse_brief(BRIEF).model_dump()]}, context=ctx)
-    for article in state["articles"]:
+    article_graph = build_article_graph().compile()
+    brief = parse_brief(BRIEF).model_dump()
+    rows = table_for([brief])
+    results = [await article_graph.ainvoke({"assignment": row, "brief": brief}, context=ctx) for row in rows]
+    for article in (r["articles"][0] for r in results):
         first = article["history"][0]["review"]
         assert [p["rule"] for p in first["problems"]] == ["duplicate"] and first["scores"] == {}
         assert "第 99 篇" in first["problems"][0]["detail"]
         assert article["status"] == "passed" and article["calls"]["critic"] == 1
+
+
+async def test_a_reused_context_starts_each_batch_with_an_empty_index() -> None:
+    model = PromptFakeChatModel(responder=responder(SAME_BODY), prompts=[])
+    ctx = Context(chat_model=model, api_key="sk-test")
+    assert ctx.diversity is not None
+    await graph.ainvoke({"briefs": [parse_brief(BRIEF).model_dump()]}, context=ctx)
+    assert len(ctx.diversity) == 4
+    one = {**BRIEF, "personas": ["宝妈"], "selling_points": ["空间"]}
+    state = await graph.ainvoke({"briefs": [parse_brief(one).model_dump()]}, context=ctx)
+    assert len(ctx.diversity) == 1 and state["articles"][0]["drafts"] == 1
 
 
 async def test_gate_failure_is_revised_with_the_exact_fix() -> None:
