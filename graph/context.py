@@ -14,6 +14,7 @@ from pydantic import ConfigDict
 from pydantic.json_schema import SkipJsonSchema
 
 from copyloop import config
+from copyloop.diversity import DiversityIndex
 from copyloop.ledger import Ledger
 
 
@@ -66,6 +67,12 @@ class Context:
 
     ledger: Annotated[Ledger | None, SkipJsonSchema()] = field(default=None, repr=False)
     """Where every successful model response's usage is recorded, if anywhere."""
+
+    diversity: Annotated[DiversityIndex | None, SkipJsonSchema()] = field(
+        default_factory=DiversityIndex, repr=False
+    )
+    """Accepted texts of this batch for the `duplicate` gate, one index per run (per Context); None turns the
+    gate off. The first article to pass keeps its wording; a later near-copy is sent back for revision."""
 
     finished: SkipJsonSchema[dict[int, Any]] = field(default_factory=dict, repr=False)
     """Results of articles that already finished in an earlier session (from `progress.jsonl`), by id; on resume

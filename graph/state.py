@@ -6,7 +6,7 @@ Values are plain TypedDicts, not classes, so checkpoints stay small and load wit
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from typing_extensions import TypedDict  # pydantic (LangGraph server schemas) needs it on Python < 3.12
 
@@ -53,6 +53,8 @@ class Draft(TypedDict):
     text: str
     tags: list[str]
     chars: int
+    digest: NotRequired[str]
+    """The 公众号 digest the writer gave (`<digest>`); absent or "" elsewhere: read `.get("digest", "")`."""
 
 
 class Review(TypedDict):
@@ -81,6 +83,8 @@ class ArticleResult(TypedDict):
     text: str
     tags: list[str]
     chars: int
+    digest: str
+    disclosure: str
     drafts: int
     first_pass: bool
     scores: dict[str, int]

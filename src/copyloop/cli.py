@@ -201,6 +201,24 @@ def resume(out: Path, quiet: bool) -> None:
 
 
 @main.command()
+@click.argument("brief", type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--platform", default=None, help="Platform rules (default: the brief's first platform).")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+def lint(brief: Path, files: tuple[Path, ...], platform: str | None, fmt: str) -> None:
+    """Run every deterministic gate on existing FILES against BRIEF (no model call); exit 1 if any has problems."""
+    from copyloop.lint import LintInputError, run_lint
+
+    try:
+        code, lines = run_lint(brief, list(files), platform, fmt)
+    except (BriefError, LintInputError) as error:
+        fail_input(str(error))
+    for line in lines:
+        click.echo(line)
+    sys.exit(code)
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8765, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)

@@ -115,7 +115,19 @@ def chat_model(ctx: Context, role: str, max_tokens: int) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
     cache = _runtime_cache(ctx)
-    key = ("model", role, max_tokens)
+    loop_id = id(asyncio.get_running_loop())
+    # One HTTP pool per context and event loop: langchain-openai's shared default client is bound to the first
+    # loop that used it, so a second `asyncio.run` (a script calling ainvoke twice) would fail on a closed loop.
+    http_key = ("http", loop_id)
+    if http_key not in cache:
+        cache[http_key] = httpx.AsyncClient(
+            timeout=httpx.Timeout(ctx.request_timeout + 5, connect=10.0),
+            limits=httpx.Limits(
+                max_connections=max(100, ctx.max_concurrency * 2),
+                max_keepalive_connections=max(20, ctx.max_concurrency),
+            ),
+        )
+    key = ("model", role, max_tokens, loop_id)
     if key not in cache:
         cache[key] = ChatOpenAI(
             model=ctx.model,
@@ -126,6 +138,7 @@ def chat_model(ctx: Context, role: str, max_tokens: int) -> BaseChatModel:
             # The overall deadline is enforced with asyncio.wait_for; this only bounds connect/read stalls.
             timeout=httpx.Timeout(ctx.request_timeout + 5, connect=10.0),
             max_retries=0,
+            http_async_client=cache[http_key],
             # Thinking mode ignores temperature and refuses forced tool choice; max_tokens is sent as
             # max_completion_tokens by langchain-openai, which DeepSeek may ignore, so repeat it.
             extra_body={"thinking": {"type": "disabled"}, "max_tokens": max_tokens},

@@ -23,7 +23,9 @@ ARTICLE_FIELDS = (
     "status",
     "title",
     "tags",
+    "digest",
     "text",
+    "disclosure",
     "chars",
     "drafts",
     "first_pass",
@@ -52,7 +54,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 def article_record(article: ArticleResult) -> dict[str, Any]:
     """Return the public `articles.jsonl` object of an article (history stays in `drafts.jsonl`)."""
-    return {key: article[key] for key in ARTICLE_FIELDS}  # type: ignore[literal-required]
+    return {key: article.get(key, "") for key in ARTICLE_FIELDS}
 
 
 def build_report(
@@ -126,8 +128,12 @@ def render_markdown(articles: list[ArticleResult], report: dict[str, Any]) -> st
             lines.append(f"- ❗ {problem}")
         if a["title"]:
             lines += ["", f"### {a['title']}"]
+        if a.get("digest"):
+            lines += ["", f"> 摘要：{a['digest']}"]
         if a["text"]:
             lines += ["", a["text"]]
+        if a.get("disclosure"):
+            lines += ["", a["disclosure"]]
         if a["tags"]:
             lines += ["", " ".join(f"#{t}" for t in a["tags"])]
     return "\n".join(lines) + "\n"

@@ -26,6 +26,7 @@ from copyloop.graph.context import Context
 from copyloop.graph.state import ArticleResult, BatchState
 from copyloop.ledger import Ledger
 from copyloop.llm import RequestGate, request_gate
+from copyloop.nodes.duplicates import remember
 from copyloop.outputs import build_report, write_atomic, write_outputs
 from copyloop.plan_review import PlanReviewer, pending_interrupt
 from copyloop.tracing import batch_config
@@ -203,6 +204,8 @@ async def execute(
             ledger=ledger,
             finished={a["id"]: a for a in read_progress(out)} if resume else {},
         )
+        if resume:  # finished articles keep their wording: later near-copies of them are revised
+            remember(context.diversity, context.finished.values())
         async with _checkpointer(out) as saver:
             compiled = build_graph().compile(checkpointer=saver)
             progress = (out / PROGRESS_FILE).open("a", encoding="utf-8")
