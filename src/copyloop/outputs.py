@@ -150,4 +150,4 @@ def write_outputs(out: Path, articles: list[ArticleResult], report: dict[str, An
     write_atomic(out / "drafts.jsonl", history)
     write_atomic(out / "articles.md", render_markdown(ordered, report))
     write_atomic(out / "report.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    write_atomic(out / "report.html", render_html(ordered, report))  # type: ignore[arg-type]
+    write_atomic(out / "report.html", render_html(ordered, report))

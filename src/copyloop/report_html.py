@@ -9,7 +9,7 @@ never markup.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from copyloop.platforms import spec_for
@@ -120,7 +120,7 @@ def _summary(report: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
-def _overview(articles: list[Mapping[str, Any]]) -> str:
+def _overview(articles: Sequence[Mapping[str, Any]]) -> str:
     head = (
         "<tr><th>#</th><th>人群</th><th>卖点</th><th>平台</th><th>status</th>"
         '<th class="num">稿数</th><th class="num">字数</th><th class="num">最低分</th></tr>'
@@ -217,7 +217,7 @@ def _article(a: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
-def render_html(articles: list[Mapping[str, Any]], report: Mapping[str, Any]) -> str:
+def render_html(articles: Sequence[Mapping[str, Any]], report: Mapping[str, Any]) -> str:
     """Return the whole `report.html` page for a batch (articles sorted by id, each with its `history`)."""
     ordered = sorted(articles, key=lambda a: a["id"])
     products = list(dict.fromkeys(a.get("product", "") for a in ordered if a.get("product")))
