@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -15,8 +15,10 @@ from copyloop.nodes.critic import critic, route_after_critic
 from copyloop.nodes.finish import finish
 from copyloop.nodes.paced import paced
 from copyloop.nodes.planner import plan
+from copyloop.nodes.review import review_plan
 from copyloop.nodes.reviser import revise
 from copyloop.nodes.writer import write
+from copyloop.portal import sync_and_async
 
 
 def build_article_graph() -> StateGraph[ArticleState, Context, ArticleInput, ArticleOutput]:
@@ -45,8 +47,15 @@ def fan_out(state: BatchState) -> list[Send]:
     ]
 
 
+def route_after_plan(state: BatchState) -> Literal["review_plan"] | list[Send]:
+    """Stop for a plan review when the input asks for one (`review_plan: true`); else fan out to the articles."""
+    if state.get("review_plan"):
+        return "review_plan"
+    return fan_out(state)
+
+
 def build_graph(article_checkpointer: Any = False) -> StateGraph[BatchState, Context, BatchState, BatchState]:
-    """Return the uncompiled batch graph: plan → one `article` subgraph per assignment, in parallel.
+    """Return the uncompiled batch graph: plan → (review_plan →) one `article` subgraph per assignment, in parallel.
 
     The article loop lives inside the subgraph so articles never wait for each other between rounds.
     `article_checkpointer=False` (default) restarts an interrupted article from its first step on resume and keeps
@@ -54,10 +63,14 @@ def build_graph(article_checkpointer: Any = False) -> StateGraph[BatchState, Con
     """
     article = build_article_graph().compile(checkpointer=article_checkpointer, name="article")
     builder = StateGraph(BatchState, context_schema=Context)
-    builder.add_node("plan", plan)
-    builder.add_node("article", paced(article_node(article)), input_schema=ArticleInput)
+    # The parent-level nodes also get sync twins (see copyloop.portal) so `graph.invoke` works as well.
+    builder.add_node("plan", sync_and_async(plan, "plan"))
+    article_task = sync_and_async(paced(article_node(article)), "article")
+    builder.add_node("article", article_task, input_schema=ArticleInput)
+    builder.add_node("review_plan", review_plan)
     builder.add_edge(START, "plan")
-    builder.add_conditional_edges("plan", fan_out, ["article"])
+    builder.add_conditional_edges("plan", route_after_plan, ["review_plan", "article"])
+    builder.add_conditional_edges("review_plan", fan_out, ["article"])
     builder.add_edge("article", END)
     return builder
 

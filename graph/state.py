@@ -6,7 +6,9 @@ Values are plain TypedDicts, not classes, so checkpoints stay small and load wit
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired
+
+from typing_extensions import TypedDict  # pydantic (LangGraph server schemas) needs it on Python < 3.12
 
 from copyloop.usage import Usage, add_usage
 
@@ -51,6 +53,8 @@ class Draft(TypedDict):
     text: str
     tags: list[str]
     chars: int
+    digest: NotRequired[str]
+    """The 公众号 digest the writer gave (`<digest>`); absent or "" elsewhere: read `.get("digest", "")`."""
 
 
 class Review(TypedDict):
@@ -79,6 +83,8 @@ class ArticleResult(TypedDict):
     text: str
     tags: list[str]
     chars: int
+    digest: str
+    disclosure: str
     drafts: int
     first_pass: bool
     scores: dict[str, int]
@@ -97,8 +103,11 @@ class BatchState(TypedDict, total=False):
     briefs: list[dict[str, Any]]
     """Input: validated briefs as dicts (`Brief.model_dump()`). Last write wins."""
 
+    review_plan: bool
+    """Input: pause after planning for a person to approve or edit the plan (an interrupt; needs a checkpointer)."""
+
     assignments: list[Assignment]
-    """The plan, one row per article, written once by the planner. Last write wins."""
+    """The plan, one row per article, written by the planner (and the plan review, if any). Last write wins."""
 
     articles: Annotated[list[ArticleResult], operator.add]
     """Finished articles; each per-article subgraph appends its one result (in finishing order)."""

@@ -52,13 +52,16 @@ def output_format(platform: str) -> str:
     parts = []
     if spec.title_max:
         parts.append(f"<title>标题（不超过 {spec.title_max} 字）</title>")
+    if spec.digest_max:
+        parts.append(f"<digest>摘要（不超过 {spec.digest_max} 字）</digest>")
     parts.append("<body>\n正文\n</body>")
     if spec.tags_max:
         parts.append(f"<tags>#话题1 #话题2 …（{spec.tags_min}–{spec.tags_max} 个）</tags>")
     return "\n".join(parts)
 
 
-_SECTION = {name: re.compile(rf"<{name}>(.*?)(?:</{name}>|$)", re.S) for name in ("title", "body", "tags")}
+SECTIONS = ("title", "digest", "body", "tags")
+_SECTION = {name: re.compile(rf"<{name}>(.*?)(?:</{name}>|$)", re.S) for name in SECTIONS}
 _TAG = re.compile(r"#\s*([^#\s]+)")
 
 
@@ -70,11 +73,14 @@ def parse_draft(reply: str, number: int, platform: str) -> Draft:
     }
     body = sections["body"]
     if body is None:
-        body = _SECTION["title"].sub("", reply)
-        body = _SECTION["tags"].sub("", body).strip()
+        body = reply
+        for name in ("title", "digest", "tags"):
+            body = _SECTION[name].sub("", body)
+        body = body.strip()
     title = (sections["title"] or "").strip() if spec.title_max else ""
     tags = [t.strip() for t in _TAG.findall(sections["tags"] or "")] if spec.tags_max else []
-    return Draft(number=number, title=title, text=body, tags=tags, chars=count_chars(body))
+    digest = (sections["digest"] or "").strip() if spec.digest_max else ""
+    return Draft(number=number, title=title, text=body, tags=tags, chars=count_chars(body), digest=digest)
 
 
 def render_draft(draft: Draft) -> str:
@@ -82,6 +88,8 @@ def render_draft(draft: Draft) -> str:
     lines = []
     if draft["title"]:
         lines.append(f"标题：{draft['title']}")
+    if draft.get("digest"):
+        lines.append(f"摘要：{draft.get('digest', '')}")
     lines.append(f"正文（{draft['chars']} 字）：\n{draft['text']}")
     if draft["tags"]:
         lines.append("标签：" + " ".join(f"#{t}" for t in draft["tags"]))

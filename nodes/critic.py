@@ -8,13 +8,15 @@ from langgraph.runtime import Runtime
 
 from copyloop.brief import SCORE_DIMENSIONS
 from copyloop.gates import check_draft
-from copyloop.graph.context import Context
+from copyloop.graph.context import Context, default_context
 from copyloop.graph.state import ArticleState, Review
 from copyloop.llm import call_model
 from copyloop.nodes.common import assignment_block, messages_for, render_draft
+from copyloop.nodes.duplicates import duplicate_check
 from copyloop.nodes.schemas import BATCH_TOOLS, CriticReview
 from copyloop.progress import emit
-from copyloop.prompts import load
+from copyloop.prompts import prompt_for
+from copyloop.tracing import mark_gates
 
 
 def failing_dimensions(scores: dict[str, int], brief: dict[str, Any]) -> list[str]:
@@ -35,6 +37,10 @@ async def critic(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
     assignment, brief = state["assignment"], state["brief"]
     draft = state["drafts"][-1]
     problems = check_draft(draft, brief, assignment["platform"])
+    await mark_gates(draft["number"], problems)  # `gate:<rule>` tags in LangSmith
+    index = (runtime.context or default_context()).diversity
+    if not problems and (repeated := duplicate_check(index, assignment, brief, draft, claim=False)):
+        problems = [repeated]
     if problems:
         # A draft that fails a gate is revised anyway; spend no critic call on it.
         review = Review(
@@ -43,7 +49,9 @@ async def critic(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
         emit({"event": "review", "article": assignment["id"], "draft": draft["number"], "passed": False})
         return {"reviews": [review]}
 
-    prompt = load("critic").format(assignment=assignment_block(assignment, brief), draft=render_draft(draft))
+    prompt = prompt_for(runtime.context, "critic").format(
+        assignment=assignment_block(assignment, brief), draft=render_draft(draft)
+    )
     result = await call_model(
         runtime.context,
         role="critic",
@@ -52,14 +60,19 @@ async def critic(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
         tools=BATCH_TOOLS,
         max_tokens=1200,
         article_id=assignment["id"],
+        draft=draft["number"],
     )
     verdict: CriticReview = result.value
     scores = {d: getattr(verdict, d).score for d in SCORE_DIMENSIONS}
     reasons = {d: getattr(verdict, d).reason for d in SCORE_DIMENSIONS}
     passed = not failing_dimensions(scores, brief)
+    problems = []
+    # Only a draft about to pass is registered; the first to pass keeps its wording.
+    if passed and (repeated := duplicate_check(index, assignment, brief, draft, claim=True)):
+        passed, problems = False, [repeated]
     review = Review(
         draft=draft["number"],
-        problems=[],
+        problems=problems,
         scores=scores,
         reasons=reasons,
         suggestions=[s for s in verdict.suggestions if s.strip()],

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from copyloop.disclosure import disclosure_for
 from copyloop.errors import ModelCallError
+from copyloop.formats import published_digest
 from copyloop.gates import format_problem
 from copyloop.graph.state import ArticleInput, ArticleResult, ArticleState, Draft, Review
 from copyloop.nodes.critic import failing_dimensions, threshold
@@ -45,6 +47,8 @@ def finish(state: ArticleState) -> dict[str, Any]:
         text=draft["text"],
         tags=draft["tags"],
         chars=draft["chars"],
+        digest=published_digest(draft, assignment["platform"]),
+        disclosure=disclosure_for(brief),
         drafts=len(state["drafts"]),
         first_pass=pairs[0][1]["passed"],
         scores=dict(review["scores"]),
@@ -75,6 +79,8 @@ def error_result(state: ArticleInput, cause: BaseException) -> ArticleResult:
         text="",
         tags=[],
         chars=0,
+        digest="",
+        disclosure="",
         drafts=0,
         first_pass=False,
         scores={},

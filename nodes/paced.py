@@ -14,10 +14,10 @@ from copyloop.nodes.article import ArticleNode
 def paced(node: ArticleNode) -> ArticleNode:
     """Wrap the article node: whatever way the article ends, its budget allowance is given back."""
 
-    async def article(state: ArticleInput, *, runtime: Runtime[Context]) -> dict[str, Any]:
+    async def article(state: ArticleInput, runtime: Runtime[Context]) -> dict[str, Any]:
         """Run one article; then note in the budget (if any) that it no longer needs room."""
         try:
-            return await node(state, runtime=runtime)
+            return await node(state, runtime)
         finally:
             if runtime.context is not None and runtime.context.budget is not None:
                 runtime.context.budget.article_ended(state["assignment"]["id"])

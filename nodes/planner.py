@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
+import math
 from collections import Counter
 from typing import Any, cast
 
 from langgraph.runtime import Runtime
 
+from copyloop.brief import parse_brief
 from copyloop.errors import ModelCallError
-from copyloop.graph.context import Context
+from copyloop.graph.context import Context, default_context
 from copyloop.graph.state import Assignment, BatchState
 from copyloop.llm import call_model
 from copyloop.nodes.common import messages_for
 from copyloop.nodes.schemas import BATCH_TOOLS, AngleList
 from copyloop.platforms import spec_for
-from copyloop.prompts import load
+from copyloop.prompts import prompt_for
 from copyloop.usage import Usage, add_usage, empty_usage
 
 PLAN_CHUNK = 40
@@ -38,28 +39,25 @@ def plan_chunks(rows: list[Assignment], briefs: int) -> list[list[Assignment]]:
     return chunks
 
 
+def balanced_pairs(first: int, second: int) -> list[tuple[int, int]]:
+    """Return every (i, j) of first x second once, ordered so each prefix is balanced in i and in j.
+
+    i = k mod first; j = (k + k // lcm) mod second. Inside each block of lcm(first, second) steps both run
+    through consecutive residues, and the per-block shift makes the pairs of different blocks distinct (CRT).
+    """
+    block = math.lcm(first, second)
+    return [(k % first, (k + k // block) % second) for k in range(first * second)]
+
+
 def spread(personas: int, points: int, platforms: int, count: int) -> list[tuple[int, int, int]]:
     """Choose `count` (persona, selling point, platform) index triples, each dimension spread evenly.
 
-    Every pick takes values that currently have the fewest uses in each dimension, so counts differ by at most
-    one at every prefix; among those it takes the least-used combination, so combinations repeat only when
-    `count` exceeds their number.
+    Every prefix of the result has per-dimension counts that differ by at most one; combinations are all
+    distinct until every one is used, then the cycle repeats, so they are used evenly too.
     """
-    dims = (personas, points, platforms)
-    used: list[Counter[int]] = [Counter({i: 0 for i in range(n)}) for n in dims]
-    combos: Counter[tuple[int, ...]] = Counter()
-    rows: list[tuple[int, int, int]] = []
-    for _ in range(count):
-        least = []
-        for counter in used:
-            low = min(counter.values())
-            least.append([i for i, c in counter.items() if c == low])
-        pick = min(itertools.product(*least), key=lambda combo: (combos[combo], combo))
-        rows.append(cast(tuple[int, int, int], pick))
-        combos[pick] += 1
-        for counter, value in zip(used, pick, strict=True):
-            counter[value] += 1
-    return rows
+    pairs = balanced_pairs(personas, points)
+    cycle = [(*pairs[j], platform) for j, platform in balanced_pairs(personas * points, platforms)]
+    return [cycle[i % len(cycle)] for i in range(count)]
 
 
 def coverage_problems(rows: list[Assignment]) -> list[str]:
@@ -131,7 +129,7 @@ def usable_angles(angles: list[str], count: int) -> list[str] | None:
 async def _propose(
     ctx: Context, brief: dict[str, Any], rows: list[Assignment]
 ) -> tuple[list[str] | None, Usage]:
-    prompt = load("planner").format(count=len(rows), rows=_rows_text(rows))
+    prompt = prompt_for(ctx, "planner").format(count=len(rows), rows=_rows_text(rows))
     try:
         result = await call_model(
             ctx,
@@ -148,7 +146,11 @@ async def _propose(
 
 async def plan(state: BatchState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Make the assignment table: coverage in code, one angle per row proposed by the model."""
-    briefs = state["briefs"]
+    ctx = runtime.context or default_context()  # a run started without one (the LangGraph server)
+    if ctx.diversity is not None:  # a new batch: forget a reused Context's accepted texts
+        ctx.diversity.clear()
+    # Validated again so a raw brief (e.g. typed into LangGraph Studio) works too; a no-op for validated ones.
+    briefs = [parse_brief(b, f"briefs[{i}]").model_dump() for i, b in enumerate(state["briefs"])]
     rows = table_for(briefs)
     problems = coverage_problems(rows)
     if problems:  # spread() guarantees balance; this guards the guarantee
@@ -172,4 +174,4 @@ async def plan(state: BatchState, runtime: Runtime[Context]) -> dict[str, Any]:
             continue
         for row, angle in zip(chunk, angles, strict=True):
             row["angle"] = angle
-    return {"assignments": rows, "warnings": warnings, "usage": usage}
+    return {"briefs": briefs, "assignments": rows, "warnings": warnings, "usage": usage}

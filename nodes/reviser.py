@@ -15,7 +15,7 @@ from copyloop.nodes.critic import threshold
 from copyloop.nodes.schemas import BATCH_TOOLS
 from copyloop.nodes.writer import draft_max_tokens
 from copyloop.progress import emit
-from copyloop.prompts import load
+from copyloop.prompts import prompt_for
 
 DIMENSION_LABELS = {
     "scene": "场景化",
@@ -52,7 +52,7 @@ async def revise(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
     assignment, brief = state["assignment"], state["brief"]
     draft, review = state["drafts"][-1], state["reviews"][-1]
     fixes, keeps = fixes_and_keeps(review, state["reviews"][:-1], brief)
-    prompt = load("reviser").format(
+    prompt = prompt_for(runtime.context, "reviser").format(
         assignment=assignment_block(assignment, brief),
         draft=render_draft(draft),
         fixes="\n".join(f"- {f}" for f in fixes),
@@ -66,6 +66,7 @@ async def revise(state: ArticleState, runtime: Runtime[Context]) -> dict[str, An
         tools=BATCH_TOOLS,  # declared, not called: keeps the prompt prefix identical to the other calls
         max_tokens=draft_max_tokens(brief),
         article_id=assignment["id"],
+        draft=draft["number"] + 1,
     )
     new_draft = parse_draft(result.value, draft["number"] + 1, assignment["platform"])
     emit(

@@ -12,7 +12,7 @@ from copyloop.llm import call_model
 from copyloop.nodes.common import assignment_block, messages_for, output_format, parse_draft
 from copyloop.nodes.schemas import BATCH_TOOLS
 from copyloop.progress import emit
-from copyloop.prompts import load
+from copyloop.prompts import prompt_for
 
 
 def draft_max_tokens(brief: dict[str, Any]) -> int:
@@ -23,7 +23,7 @@ def draft_max_tokens(brief: dict[str, Any]) -> int:
 async def write(state: ArticleState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Write the first draft of the article."""
     assignment, brief = state["assignment"], state["brief"]
-    prompt = load("writer").format(
+    prompt = prompt_for(runtime.context, "writer").format(
         assignment=assignment_block(assignment, brief), output_format=output_format(assignment["platform"])
     )
     result = await call_model(
@@ -33,6 +33,7 @@ async def write(state: ArticleState, runtime: Runtime[Context]) -> dict[str, Any
         tools=BATCH_TOOLS,  # declared, not called: keeps the prompt prefix identical to the other calls
         max_tokens=draft_max_tokens(brief),
         article_id=assignment["id"],
+        draft=1,
     )
     draft = parse_draft(result.value, 1, assignment["platform"])
     emit({"event": "draft", "article": assignment["id"], "draft": 1, "chars": draft["chars"]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable
 from typing import Any
@@ -89,11 +90,16 @@ class PromptFakeChatModel(BaseChatModel):
 WINDOW = re.compile(r"字数：(\d+)–(\d+)")
 
 
+# Everyday characters with no numerals and nothing the banned-term list catches.
+_POOL = (
+    "周末带娃出门后备箱很能装家人坐得舒服春夏秋冬早晚路边小区停车场妈妈爸爸孩子老人上下车安静平稳宽敞明亮干净"
+)
+
+
 def body_of_length(n: int, seed: str = "") -> str:
-    """Return Chinese prose of exactly `n` 字 by the Word rule."""
-    base = f"周末带娃出门{seed}后备箱很能装一家人坐得舒服"
-    text = (base * (n // len(base) + 1))[:n]
-    return text
+    """Return Chinese text of exactly `n` 字 by the Word rule; different seeds give unrelated texts."""
+    pick = random.Random(seed)
+    return "".join(pick.choice(_POOL) for _ in range(n))
 
 
 def copy_responder(long_personas: tuple[str, ...] = ("孝子",), low_scores: tuple[str, ...] = ()) -> Responder:
@@ -123,6 +129,8 @@ def copy_responder(long_personas: tuple[str, ...] = ("孝子",), low_scores: tup
         is_revision = "<previous_draft>" in last
         n = high + 20 if persona in long_personas and not is_revision else (low + high) // 2
         marker = "第2版" if is_revision else "第1版"
-        return f"<title>{persona}的用车日常</title>\n<body>\n{marker}{body_of_length(n - 3)}\n</body>\n<tags>#用车 #家庭 #{persona}</tags>"
+        body = marker + body_of_length(n - 3, seed=last.split("</assignment>")[0] + marker)
+        tags = f"#用车 #家庭 #{persona}"
+        return f"<title>{persona}的用车日常</title>\n<body>\n{body}\n</body>\n<tags>{tags}</tags>"
 
     return respond

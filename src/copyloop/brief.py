@@ -89,6 +89,12 @@ class Brief(_Strict):
     length: LengthWindow = Field(default_factory=LengthWindow)
     min_score: Annotated[int, Field(ge=1, le=10)] | dict[str, Annotated[int, Field(ge=1, le=10)]] = 8
     max_revisions: Annotated[int, Field(ge=0, le=10)] = 3
+    banned_terms: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(default_factory=list)
+    """Extra terms the `banned_term` gate rejects (added to copyloop/data/terms.yaml)."""
+    allowed_terms: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(default_factory=list)
+    """Words the `banned_term` gate must not catch: a hit lying inside one of them does not count."""
+    ai_label: bool = False
+    """Publish the AI-generated-content label (copyloop.disclosure) after each body, outside the 字数."""
 
     @field_validator("platforms")
     @classmethod

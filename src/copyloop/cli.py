@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -13,16 +14,22 @@ import click
 from copyloop import config
 from copyloop.brief import BriefError, load_briefs
 from copyloop.estimate_cli import BUDGET_OPTION, PRICES_OPTION, estimate
+from copyloop.ledger import Ledger
+from copyloop.plan_review import TerminalReviewer
 from copyloop.platforms import spec_for
+from copyloop.progress_view import LiveProgress, planned_total
 from copyloop.runner import (
     EXIT_INPUT,
+    LEDGER_FILE,
     RUN_FILE,
+    ProgressHook,
     RunOutcome,
     RunSettings,
     execute,
     read_progress,
     settings_for,
 )
+from copyloop.tracing import flush as flush_traces
 
 
 def fail_input(message: str) -> None:
@@ -39,6 +46,7 @@ class LineProgress:
 
     def __call__(self, event: dict[str, Any]) -> None:
         """Handle one progress event from the graph."""
+        self.total = planned_total(event) or self.total  # the plan's size, after planning or a plan review
         if event.get("event") != "finished" or self.quiet:
             return
         self.done += 1
@@ -52,7 +60,30 @@ class LineProgress:
         )
 
 
+def _progress(total: int, quiet: bool, out: Path | None = None) -> tuple[ProgressHook, Any]:
+    """Return (event handler, context to run it in): a live panel on a terminal, plain lines otherwise."""
+    earlier = read_progress(out) if out else []
+    if quiet or not (sys.stdout.isatty() and sys.stderr.isatty()):
+        return LineProgress(total, quiet, len(earlier)), contextlib.nullcontext()
+    ledger = Ledger(out / LEDGER_FILE) if out else None
+    live = LiveProgress(
+        total,
+        earlier=list(earlier),  # type: ignore[arg-type]
+        usage=ledger.totals() if ledger else None,
+        calls=ledger.calls() if ledger else 0,
+    )
+    return live, live
+
+
+def _reviewer(progress: ProgressHook) -> TerminalReviewer:
+    reviewer = TerminalReviewer()
+    if isinstance(progress, LiveProgress):
+        reviewer.before = progress.pause
+    return reviewer
+
+
 def _finish(outcome: RunOutcome, out: Path) -> None:
+    flush_traces()  # send queued LangSmith traces before the process exits
     report = outcome.report
     if outcome.message:
         click.echo(f"copyloop: {outcome.message}", err=True)
@@ -66,7 +97,9 @@ def _finish(outcome: RunOutcome, out: Path) -> None:
         click.echo(
             f"cost: {report['cost_cny']:.4f} CNY ({report['cache_hit_share']:.0%} of prompt tokens from cache)"
         )
-    click.echo(f"outputs: {out / 'articles.jsonl'}, {out / 'articles.md'}, {out / 'report.json'}")
+    click.echo(
+        f"outputs: {out / 'articles.jsonl'}, {out / 'articles.md'}, {out / 'report.json'}, {out / 'report.html'}"
+    )
     sys.exit(outcome.exit_code)
 
 
@@ -94,6 +127,11 @@ def main() -> None:
 @click.option("--offline", is_flag=True, help="Use the built-in DeepSeek simulator instead of the API.")
 @click.option("--seed", type=int, default=None, help="Simulator seed (offline runs are deterministic).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@click.option(
+    "--review-plan",
+    is_flag=True,
+    help="Show the plan and wait for approval or edits before writing (commands from stdin when not a TTY).",
+)
 @BUDGET_OPTION
 @PRICES_OPTION
 def run(
@@ -104,6 +142,7 @@ def run(
     offline: bool,
     seed: int | None,
     quiet: bool,
+    review_plan: bool,
     budget: float | None,
     prices: str | None,
 ) -> None:
@@ -135,7 +174,10 @@ def run(
     except ValueError as error:
         fail_input(str(error))
     total = sum(b.article_count for b in loaded)
-    outcome = asyncio.run(execute(settings, out, on_event=LineProgress(total, quiet)))
+    progress, showing = _progress(total, quiet)
+    review = _reviewer(progress) if review_plan else None
+    with showing:
+        outcome = asyncio.run(execute(settings, out, on_event=progress, review=review))
     _finish(outcome, out)
 
 
@@ -160,11 +202,35 @@ def resume(out: Path, quiet: bool, budget: float | None) -> None:
         b["count"] or len(b["personas"]) * len(b["selling_points"]) * len(b["platforms"])
         for b in settings.briefs
     )
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # a plan review may have dropped rows
+        total = json.loads((out / "report.json").read_text(encoding="utf-8")).get("planned") or total
     done = len(read_progress(out))
     if not quiet:
         click.echo(f"resuming {out}: {done} of {total} articles already finished", err=True)
-    outcome = asyncio.run(execute(settings, out, resume=True, on_event=LineProgress(total, quiet, done)))
+    progress, showing = _progress(total, quiet, out)
+    with showing:  # a run that paused at its plan review asks again
+        outcome = asyncio.run(
+            execute(settings, out, resume=True, on_event=progress, review=_reviewer(progress))
+        )
     _finish(outcome, out)
+
+
+@main.command()
+@click.argument("brief", type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--platform", default=None, help="Platform rules (default: the brief's first platform).")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+def lint(brief: Path, files: tuple[Path, ...], platform: str | None, fmt: str) -> None:
+    """Run every deterministic gate on existing FILES against BRIEF (no model call); exit 1 if any has problems."""
+    from copyloop.lint import LintInputError, run_lint
+
+    try:
+        code, lines = run_lint(brief, list(files), platform, fmt)
+    except (BriefError, LintInputError) as error:
+        fail_input(str(error))
+    for line in lines:
+        click.echo(line)
+    sys.exit(code)
 
 
 @main.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TypeVar
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 T = TypeVar("T", int, float, str)
 
@@ -23,7 +23,9 @@ def load_env() -> None:
     """Read `.env` from the working directory once; real environment variables keep precedence."""
     global _dotenv_loaded
     if not _dotenv_loaded:
-        load_dotenv(override=False)
+        # From the working directory up, not from this file's folder (python-dotenv's default), so a checkout's
+        # own .env never leaks into runs started elsewhere (tests run from tests/).
+        load_dotenv(find_dotenv(usecwd=True), override=False)
         _dotenv_loaded = True
 
 
@@ -45,3 +47,8 @@ def api_key_from_env() -> str | None:
     """Return DEEPSEEK_API_KEY from the environment or `.env`, or None."""
     load_env()
     return os.environ.get("DEEPSEEK_API_KEY", "").strip() or None
+
+
+# Read `.env` when copyloop is imported, not later from inside an event loop (the LangGraph dev server flags the
+# blocking file-system calls that finding it takes).
+load_env()

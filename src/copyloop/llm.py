@@ -12,6 +12,7 @@ import contextlib
 import functools
 import logging
 import random
+import socket
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,8 +28,10 @@ from pydantic import BaseModel, ValidationError
 
 from copyloop.budget import BUDGET_STOP, Budget
 from copyloop.errors import FatalAPIError, MalformedReply, ModelCallError, StopRequested
-from copyloop.graph.context import Context
+from copyloop.graph.context import Context, default_context
+from copyloop.progress import emit
 from copyloop.tokens import prompt_tokens, tools_text
+from copyloop.tracing import call_config
 from copyloop.usage import Usage, add_usage, empty_usage, usage_from_response
 
 log = logging.getLogger(__name__)
@@ -159,6 +162,7 @@ def chat_model(ctx: Context, role: str, max_tokens: int) -> BaseChatModel:
         return ctx.chat_model
     cache = _runtime_cache(ctx)
     loop = id(asyncio.get_running_loop())
+    # One HTTP pool per context and event loop (see _http_clients).
     key = ("model", role, max_tokens, loop)
     if key not in cache:
         http = _http_clients(ctx, loop)
@@ -182,25 +186,40 @@ def chat_model(ctx: Context, role: str, max_tokens: int) -> BaseChatModel:
 
 
 def _http_clients(ctx: Context, loop: int) -> tuple[httpx.Client, httpx.AsyncClient]:
-    """Return one HTTP connection pool for every model of the batch (per event loop).
+    """Return the HTTP connection pools every model of the batch shares (one per context and event loop).
 
-    Left to itself, ChatOpenAI builds a new pool (and TLS context, ~60 ms of CPU) for every instance whose timeout
-    is an `httpx.Timeout`: one per role and output limit here. One pool also reuses connections across roles.
+    Per loop: langchain-openai's shared default client is bound to the first loop that used it, so a second
+    `asyncio.run` (a script calling ainvoke twice) would fail on a closed loop. Shared by all models: left to
+    itself, ChatOpenAI builds a pool (and TLS context, ~30 ms of CPU each) per instance whose timeout is an
+    `httpx.Timeout` — one per role and output limit here. TCP keepalive as langchain-openai sets it by default.
     """
     cache = _runtime_cache(ctx)
     key = ("http", loop)
     if key not in cache:
         timeout = httpx.Timeout(ctx.request_timeout + 5, connect=10.0)
-        tls = _tls_context()
         limits = httpx.Limits(
-            max_connections=ctx.max_concurrency + 16, max_keepalive_connections=ctx.max_concurrency + 16
+            max_connections=max(100, ctx.max_concurrency * 2),
+            max_keepalive_connections=max(20, ctx.max_concurrency),
         )
+        options = _socket_options()
+        tls = _tls_context()
+        sync = httpx.HTTPTransport(verify=tls, limits=limits, socket_options=options)
+        async_ = httpx.AsyncHTTPTransport(verify=tls, limits=limits, socket_options=options)
         cache[key] = (
-            httpx.Client(timeout=timeout, limits=limits, verify=tls),
-            httpx.AsyncClient(timeout=timeout, limits=limits, verify=tls),
+            httpx.Client(timeout=timeout, transport=sync),
+            httpx.AsyncClient(timeout=timeout, transport=async_),
         )
     clients: tuple[httpx.Client, httpx.AsyncClient] = cache[key]
     return clients
+
+
+def _socket_options() -> list[tuple[int, int, int]]:
+    """Return TCP keepalive options: a dead connection is noticed in ~90 s instead of never."""
+    options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+    for name, value in (("TCP_KEEPIDLE", 60), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 3)):
+        if hasattr(socket, name):
+            options.append((socket.IPPROTO_TCP, getattr(socket, name), value))
+    return options
 
 
 @functools.cache
@@ -301,18 +320,19 @@ async def _invoke_once(
     ctx: Context,
     runnable: Any,
     messages: list[BaseMessage],
+    config: Any,
     cost: float,
     starts: int | None,
 ) -> tuple[AIMessage, Any, BaseException | None]:
     async with request_gate(ctx).slot(cost, starts), asyncio.timeout(ctx.request_timeout):
-        reply = await runnable.ainvoke(messages)
+        reply = await runnable.ainvoke(messages, config)
     if isinstance(reply, dict):  # with_structured_output(include_raw=True)
         return reply["raw"], reply.get("parsed"), reply.get("parsing_error")
     return reply, None, None
 
 
 async def call_model(
-    ctx: Context,
+    ctx: Context | None,
     *,
     role: Role,
     messages: list[BaseMessage],
@@ -320,13 +340,18 @@ async def call_model(
     schema: type[SchemaT] | None = None,
     tools: tuple[type[BaseModel], ...] = (),
     article_id: int | None = None,
+    draft: int | None = None,
 ) -> CallResult:
     """Send one request, retrying transient faults; return the text (or parsed schema) and the usage paid.
 
     `schema` is the tool the model must call (its arguments are the value); `tools` are the tools the request
     declares — pass the batch's one list on every call so that every prompt starts the same (prefix cache).
+    `ctx` None means the process-wide context from the environment (a run started without one, e.g. by the
+    LangGraph server). `draft` is the number of the draft written or judged, for tracing.
     Raises FatalAPIError for a bad key or empty balance, ModelCallError when the request fails for good.
     """
+    ctx = ctx if ctx is not None else default_context()
+    config = call_config(role, draft)
     model = chat_model(ctx, role, max_tokens)
     runnable = _runnable(ctx, model, schema, tools)
     cost = _request_ceiling(ctx, messages, tools or ((schema,) if schema else ()), max_tokens)
@@ -338,7 +363,7 @@ async def call_model(
     while True:
         attempt += 1
         try:
-            raw, parsed, parse_error = await _invoke_once(ctx, runnable, messages, cost, starts)
+            raw, parsed, parse_error = await _invoke_once(ctx, runnable, messages, config, cost, starts)
         except StopRequested:
             raise
         except Exception as error:
@@ -363,6 +388,7 @@ async def call_model(
         served_by = str(raw.response_metadata.get("model_name") or ctx.model)
         if ctx.ledger is not None:
             ctx.ledger.record(role, article_id, served_by, this_usage)
+        emit({"event": "usage", "role": role, "article": article_id, "model": served_by, "usage": this_usage})
         try:
             value = _interpret(raw, parsed, parse_error, schema)
         except MalformedReply as error:

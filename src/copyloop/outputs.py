@@ -10,6 +10,7 @@ from typing import Any
 
 from copyloop.graph.state import ArticleResult
 from copyloop.platforms import spec_for
+from copyloop.report_html import render_html
 from copyloop.usage import Usage, add_usage, empty_usage
 
 ARTICLE_FIELDS = (
@@ -22,7 +23,9 @@ ARTICLE_FIELDS = (
     "status",
     "title",
     "tags",
+    "digest",
     "text",
+    "disclosure",
     "chars",
     "drafts",
     "first_pass",
@@ -52,7 +55,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 def article_record(article: ArticleResult) -> dict[str, Any]:
     """Return the public `articles.jsonl` object of an article (history stays in `drafts.jsonl`)."""
-    return {key: article[key] for key in ARTICLE_FIELDS}  # type: ignore[literal-required]
+    return {key: article.get(key, "") for key in ARTICLE_FIELDS}
 
 
 def build_report(
@@ -126,8 +129,12 @@ def render_markdown(articles: list[ArticleResult], report: dict[str, Any]) -> st
             lines.append(f"- ❗ {problem}")
         if a["title"]:
             lines += ["", f"### {a['title']}"]
+        if a.get("digest"):
+            lines += ["", f"> 摘要：{a['digest']}"]
         if a["text"]:
             lines += ["", a["text"]]
+        if a.get("disclosure"):
+            lines += ["", a["disclosure"]]
         if a["tags"]:
             lines += ["", " ".join(f"#{t}" for t in a["tags"])]
     return "\n".join(lines) + "\n"
@@ -144,3 +151,4 @@ def write_outputs(out: Path, articles: list[ArticleResult], report: dict[str, An
     write_atomic(out / "drafts.jsonl", history)
     write_atomic(out / "articles.md", render_markdown(ordered, report))
     write_atomic(out / "report.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    write_atomic(out / "report.html", render_html(ordered, report))

@@ -9,7 +9,9 @@ the packaged one. A model the table does not list is priced as `unknown_model` (
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -125,7 +127,22 @@ def load_prices(path: str | Path | None = None) -> PriceTable:
     file = Path(path)
     if not file.is_file():
         raise PriceTableError(f"price table {file} not found")
-    return parse_prices(_read_yaml(file), str(file), file.parent)
+    return _load_file(str(file), file.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_file(path: str, mtime_ns: int) -> PriceTable:
+    """Parse a price table file once per version of it (`mtime_ns` is part of the cache key)."""
+    file = Path(path)
+    return parse_prices(_read_yaml(file), path, file.parent)
+
+
+def cost_cny(usage: Mapping[str, int] | Usage, model: str, when: float | None = None) -> float:
+    """Return what `usage` of `model` costs in CNY at Unix time `when` (default: now), from `load_prices()`.
+
+    For live displays; a run's bill is made from its ledger (`copyloop.accounting`), each call at its own time.
+    """
+    return load_prices().cost(model, usage, time.time() if when is None else when)
 
 
 def _packaged() -> PriceTable:

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.types import Command
 
 from copyloop import config
 from copyloop.accounting import cost_report
@@ -28,8 +29,11 @@ from copyloop.graph.context import Context
 from copyloop.graph.state import ArticleResult, BatchState
 from copyloop.ledger import Ledger
 from copyloop.llm import RequestGate, close_clients, request_gate
+from copyloop.nodes.duplicates import remember
 from copyloop.outputs import build_report, write_atomic, write_outputs
+from copyloop.plan_review import PlanReviewer, pending_interrupt
 from copyloop.pricing import PRICES_ENV, load_prices
+from copyloop.tracing import batch_config
 from copyloop.unfinished import budget_message, unfinished_results
 
 RUN_FILE = "run.json"
@@ -192,10 +196,14 @@ async def execute(
     *,
     resume: bool = False,
     on_event: ProgressHook | None = None,
+    review: PlanReviewer | None = None,
+    decision: dict[str, Any] | None = None,
     checkpoint: bool = True,
 ) -> RunOutcome:
     """Run (or resume) the batch described by `settings`, writing everything into `out`.
 
+    With `review`, the plan is shown to it before any article is written (see copyloop.plan_review); on resume
+    it answers a review the run paused at. `decision` resumes such a pause with that answer.
     `checkpoint=False` runs without the SQLite checkpointer (no resume; for measuring what checkpoints cost).
     """
     out.mkdir(parents=True, exist_ok=True)
@@ -204,15 +212,20 @@ async def execute(
     started = time.monotonic()
     ledger = Ledger(out / LEDGER_FILE)
     prices = load_prices(settings.prices)
-    graph_input: BatchState | None = None if resume else BatchState(briefs=settings.briefs)
+    graph_input: BatchState | Command[Any] | None = None if resume else BatchState(briefs=settings.briefs)
+    if isinstance(graph_input, dict) and review is not None:
+        graph_input["review_plan"] = True
+    if decision is not None:
+        graph_input = Command(resume=decision)
     run_config: RunnableConfig = {
         "configurable": {"thread_id": settings.thread_id},
         # Articles hold a task slot for their whole life; model requests are capped by the context's semaphore.
         # Four articles per request slot keep the slots full to the end of a batch (benchmarks/: 2x left a tail).
         "max_concurrency": max(4 * settings.max_concurrency, 8),
-        "run_name": "copyloop batch",
+        **batch_config(settings.briefs, settings.thread_id),  # run name, tags, metadata for LangSmith
     }
     state: dict[str, Any] = {}
+    pending: dict[str, Any] | None = None
     fatal: FatalAPIError | None = None
     stopped: str | None = None
     with _endpoint(settings) as (base_url, api_key):
@@ -226,6 +239,8 @@ async def execute(
             finished={a["id"]: a for a in read_progress(out)} if resume else {},
             budget=Budget(settings.budget, prices, ledger) if settings.budget is not None else None,
         )
+        if resume:  # finished articles keep their wording: later near-copies of them are revised
+            remember(context.diversity, context.finished.values())
         async with _checkpointer(out) if checkpoint else contextlib.nullcontext() as saver:
             compiled = build_graph().compile(checkpointer=saver)
             progress = (out / PROGRESS_FILE).open("a", encoding="utf-8")
@@ -235,12 +250,16 @@ async def execute(
                     graph_input,
                     run_config,
                     context=context,
-                    stream_mode=["custom", "values"],
+                    stream_mode=["custom", "values", "updates"],
                     subgraphs=True,
                     durability="sync" if checkpoint else None,
                 ):
                     if mode == "values" and not namespace:
                         state = cast(dict[str, Any], data)
+                    elif mode == "updates" and not namespace and isinstance(data, dict):
+                        pending = pending_interrupt(data) or pending
+                        if on_event:
+                            on_event({"event": "update", "update": data})
                     elif mode == "custom" and isinstance(data, dict):
                         if data.get("event") == "finished":
                             progress.write(json.dumps(data["result"], ensure_ascii=False) + "\n")
@@ -266,6 +285,20 @@ async def execute(
             if not state or fatal or stopped:
                 snapshot = await compiled.aget_state(run_config)
                 state = dict(snapshot.values) if snapshot else {}
+
+    if pending is not None and not (fatal or stopped):  # paused for a plan review
+        answer = review(pending) if review is not None else None
+        if answer is not None:
+            return await execute(
+                settings,
+                out,
+                resume=True,
+                on_event=on_event,
+                review=review,
+                decision=answer,
+                checkpoint=checkpoint,
+            )
+        stopped = "the plan awaits review"
 
     articles: list[ArticleResult] = list(state.get("articles") or [])
     known = {a["id"] for a in articles}

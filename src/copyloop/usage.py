@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict, cast
+from typing import Any, cast
+
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12 (LangGraph server schemas)
 
 
 class Usage(TypedDict):

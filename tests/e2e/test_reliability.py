@@ -56,8 +56,10 @@ def test_transient_faults_are_absorbed_and_every_article_accounted_for(tmp_path:
             str(brief_file(tmp_path, 12)),
             "--out",
             str(tmp_path / "o"),
+            # Long enough that no answered request is abandoned even on a loaded machine (an abandoned request is
+            # billed by the server but unknown to the ledger), short enough that the hung ones are retried soon.
             "--request-timeout",
-            "1.5",
+            "4",
             env=online_env(sim),
             timeout=240,
         )

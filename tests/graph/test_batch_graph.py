@@ -67,3 +67,65 @@ async def test_uncompiled_builder_compiles_with_a_checkpointer() -> None:
         context=Context(chat_model=model, api_key="k"),
     )
     assert len(state["articles"]) == 4
+
+
+def test_sync_invoke_works_too() -> None:
+    model = PromptFakeChatModel(responder=copy_responder())
+    state = graph.invoke(
+        {"briefs": [parse_brief(BRIEF).model_dump()]}, context=Context(chat_model=model, api_key="k")
+    )
+    assert sorted(a["id"] for a in state["articles"]) == [1, 2, 3, 4]
+
+
+async def test_sync_invoke_inside_a_running_event_loop_like_jupyter() -> None:
+    model = PromptFakeChatModel(responder=copy_responder())
+    state = graph.invoke(
+        {"briefs": [parse_brief(BRIEF).model_dump()]}, context=Context(chat_model=model, api_key="k")
+    )
+    assert len(state["articles"]) == 4
+
+
+async def test_one_failing_article_ends_as_error_and_the_rest_finish() -> None:
+    responder = copy_responder()
+
+    def flaky(prompt: str, schema: Any) -> Any:
+        if schema is None and "人群：孝子" in prompt.split("</materials>")[-1]:
+            raise ValueError("boom")
+        return responder(prompt, schema)
+
+    ctx = Context(chat_model=PromptFakeChatModel(responder=flaky), api_key="k", max_attempts=1)
+    state = await graph.ainvoke({"briefs": [parse_brief(BRIEF).model_dump()]}, context=ctx)
+    by_status = {a["persona"]: a["status"] for a in state["articles"]}
+    assert by_status == {"宝妈": "passed", "孝子": "error"}
+    errors = [a for a in state["articles"] if a["status"] == "error"]
+    assert all("boom" in (a["error"] or "") for a in errors) and len(errors) == 2
+
+
+async def test_every_call_of_a_brief_starts_with_the_same_system_prefix() -> None:
+    seen: list[str] = []
+    responder = copy_responder(long_personas=("孝子",), low_scores=("宝妈",))
+
+    def record(prompt: str, schema: Any) -> Any:
+        seen.append(prompt.split("</materials>")[0])
+        return responder(prompt, schema)
+
+    ctx = Context(chat_model=PromptFakeChatModel(responder=record), api_key="k")
+    await graph.ainvoke({"briefs": [parse_brief(BRIEF).model_dump()]}, context=ctx)
+    assert len(seen) > 8 and len(set(seen)) == 1
+    assert "轴距 2950 mm" in seen[0] and "宝妈" not in seen[0].split("<materials")[1]
+
+
+async def test_malformed_plan_falls_back_with_a_warning() -> None:
+    responder = copy_responder()
+
+    def bad_plan(prompt: str, schema: Any) -> Any:
+        if schema is not None and "angles" in schema.model_fields:
+            n = int(prompt.split("共 ")[1].split(" 条")[0])
+            return {"angles": ["同一个角度"] * n}
+        return responder(prompt, schema)
+
+    ctx = Context(chat_model=PromptFakeChatModel(responder=bad_plan), api_key="k")
+    state = await graph.ainvoke({"briefs": [parse_brief(BRIEF).model_dump()]}, context=ctx)
+    assert state["warnings"] and "fallback" in state["warnings"][0]
+    assert len({a["angle"] for a in state["assignments"]}) == 4
+    assert len(state["articles"]) == 4
