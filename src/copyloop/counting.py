@@ -7,6 +7,7 @@ digits, with inner dots, counts 1 (``2.8``, ``ISOFIX``, ``x2``); ASCII punctuati
 
 from __future__ import annotations
 
+import functools
 import math
 
 import regex
@@ -15,6 +16,7 @@ import regex
 _TOKEN = regex.compile(r"[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*|(?=[^\x00-\x7f])\X")
 
 
+@functools.lru_cache(maxsize=4096)  # a draft is counted by the parser and by several gates
 def count_chars(text: str) -> int:
     """Return the Word-compatible 字数 of ``text``."""
     return len(_TOKEN.findall(text))

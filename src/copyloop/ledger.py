@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -42,7 +42,14 @@ class Ledger:
             if self._path:
                 if self._file is None:  # opened once, line-buffered: every entry is on disk when recorded
                     self._file = self._path.open("a", encoding="utf-8", buffering=1)
-                self._file.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
+                record = {
+                    "time": entry.time,
+                    "node": node,
+                    "article_id": article_id,
+                    "model": model,
+                    "usage": usage,
+                }
+                self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def totals(self) -> Usage:
         """Return the summed usage of every entry."""

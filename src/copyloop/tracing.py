@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langchain_core.runnables.config import ensure_config
+from langsmith.utils import tracing_is_enabled
 
 from copyloop.platforms import spec_for
 
@@ -90,6 +92,8 @@ async def mark(
     current run, or below `base` (whose tags and metadata it adds to its own).
     """
     base = base or RunnableConfig()
+    if not _observed(base):
+        return  # nobody would see the run: skip building it (~0.4 ms of CPU per draft)
     config = RunnableConfig(
         tags=[*(base.get("tags") or []), *tags],
         metadata={**(base.get("metadata") or {}), **metadata},
@@ -97,6 +101,15 @@ async def mark(
     if base.get("callbacks") is not None:
         config["callbacks"] = base["callbacks"]
     await RunnableLambda(lambda _: outputs, name=name).ainvoke(metadata, config)
+
+
+def _observed(base: RunnableConfig) -> bool:
+    """Return whether a run started now would reach anyone: LangSmith tracing is on, or a callback listens."""
+    if tracing_is_enabled():
+        return True
+    callbacks = base.get("callbacks") or ensure_config().get("callbacks")
+    handlers = getattr(callbacks, "handlers", callbacks)
+    return bool(handlers)
 
 
 async def mark_gates(draft: int, problems: Sequence[Mapping[str, Any]]) -> None:
